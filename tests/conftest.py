@@ -1,0 +1,50 @@
+"""Shared test helpers.
+
+``require(tool)`` gives the path of a toolchain program. On a user's machine a
+missing tool is a visible skip with its reason; in CI (``CI`` set) it is a failure,
+because CI never skips a toolchain.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = bool(os.environ.get("CI"))
+
+
+def require(tool: str) -> str:
+    path = shutil.which(tool)
+    if path:
+        return path
+    message = f"toolchain '{tool}' is not installed (.ci/run installs it)"
+    if IN_CI:
+        pytest.fail(message + "; CI never skips a toolchain test")
+    pytest.skip(message)
+
+
+def metropipe(*args: str, cwd: Path | str | None = None, check: bool = True,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI (``python -m metropipe``) as a user would."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "metropipe", *args],
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"metropipe {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def shm_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private channel folder (METROPIPE_DIR) so tests never collide."""
+    d = tmp_path / "shm"
+    d.mkdir(mode=0o700)
+    monkeypatch.setenv("METROPIPE_DIR", str(d))
+    return d
