@@ -7,6 +7,7 @@ message``), 2 usage, 3 an internal error, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,9 @@ def _export(args: argparse.Namespace) -> int:
     from metropipe import export, targets
     from metropipe.errors import fail
 
+    # A key in targets.TARGETS whose package is not there (yet) is not available.
+    available = sorted(k for k in targets.TARGETS
+                       if importlib.util.find_spec(f"metropipe.targets.{targets.TARGETS[k]}") is not None)
     keys: list[str] = []
     for t in args.target:
         for key in t.split(","):
@@ -58,13 +62,13 @@ def _export(args: argparse.Namespace) -> int:
                 continue
             if key not in ALL_TARGETS:
                 raise fail(f"unknown target '{key}'; valid targets: {', '.join(ALL_TARGETS)}")
-            if key not in targets.TARGETS:
+            if key not in available:
                 raise fail(f"target '{key}' is not available in metropipe {__version__} yet; "
-                           f"available now: {', '.join(sorted(targets.TARGETS))}")
+                           f"available now: {', '.join(available)}")
             if key not in keys:
                 keys.append(key)
     result = export.export(args.function, args.source, keys, args.out, args.mode, args.channel)
-    if args.source is None:
+    if args.source is None and not args.quiet:
         print(f"metropipe: note: no source file: generated raw-bytes stubs for '{args.function}' "
               "(call(bytes) -> bytes) and a provider skeleton to fill in", file=sys.stderr)
     if not args.quiet:
@@ -96,13 +100,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
-    except Exception as e:  # an internal error: ask for a report
-        import traceback
+    except OSError as e:
+        if e.filename is None:
+            return _internal_error(e)
+        # the file system refused: an output folder that is a file, no permission, a full disk
+        print(f"metropipe: error: {e.strerror}: '{e.filename}'", file=sys.stderr)
+        return 1
+    except Exception as e:
+        return _internal_error(e)
 
-        traceback.print_exc()
-        print(f"metropipe {__version__}: internal error: {type(e).__name__}: {e}\n"
-              "please report it with the command you ran", file=sys.stderr)
-        return 3
+
+def _internal_error(e: Exception) -> int:
+    """A bug in metropipe: show the traceback and ask for a report (call inside ``except``)."""
+    import traceback
+
+    traceback.print_exc()
+    print(f"metropipe {__version__}: internal error: {type(e).__name__}: {e}\n"
+          "please report it with the command you ran", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

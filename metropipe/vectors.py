@@ -55,7 +55,8 @@ CASES: dict[str, tuple[Function, list[tuple[list[Any], Any]], list[tuple[int, st
     "alignment": (
         _fn(
             "alignment",
-            [("a", T.BOOL), ("b", T.INT64), ("c", T.BOOL), ("d", T.FLOAT), ("e", T.BOOL), ("s", T.STRING), ("g", T.DOUBLE)],
+            [("a", T.BOOL), ("b", T.INT64), ("c", T.BOOL), ("d", T.FLOAT), ("e", T.BOOL), ("s", T.STRING),
+             ("g", T.DOUBLE)],
             T.DOUBLE,
         ),
         [([True, -1, False, -2.5, True, "\u00fc", 0.1], 2.75)],

@@ -31,7 +31,9 @@ def require(tool: str) -> str:
 
 def metropipe(*args: str, cwd: Path | str | None = None, check: bool = True,
               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI (``python -m metropipe``) as a user would."""
+    """Run the real CLI (``python -m metropipe``) as a user would, from this checkout."""
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.run(
         [sys.executable, "-m", "metropipe", *args],
         cwd=cwd, capture_output=True, text=True, env=env, timeout=120,

@@ -23,6 +23,9 @@ int)`` all work; ``typing.Annotated[int, "int32"]`` does too.
 from __future__ import annotations
 
 import ast
+import difflib
+from dataclasses import replace
+from typing import NoReturn
 
 from metropipe.errors import Diagnostic, UserError, fail
 from metropipe.model import Function, Location, Param, WireType
@@ -40,6 +43,16 @@ NAMES = {
     "bytes": WireType.BYTES,
 }
 HINT = "int, int32, float, float32, bool, str, bytes"
+# Common spellings of a supported type, for "did you mean" (lower case -> NAMES key).
+ALIASES = {
+    "integer": "int", "long": "int", "uint32": "int", "int8": "int32", "int16": "int32", "uint8": "int32",
+    "uint16": "int32", "float16": "float32", "single": "float32", "string": "str", "text": "str",
+    "unicode": "str", "boolean": "bool", "bytearray": "bytes", "memoryview": "bytes",
+}
+CONTAINERS = {"list", "dict", "set", "frozenset", "tuple", "List", "Dict", "Set", "FrozenSet", "Tuple", "Sequence",
+              "Mapping", "Iterable", "Any", "object"}
+_CONTAINER = "a slot holds a single value (int, int32, float, float32, bool, str or bytes); pass a collection " \
+             "encoded as str or bytes, for example JSON"
 
 
 def _loc(path: str, node: ast.AST) -> Location:
@@ -62,24 +75,31 @@ def _type_of(path: str, ann: ast.expr, what: str, result: bool) -> WireType:
             inner = ast.parse(ann.value, mode="eval").body
         except SyntaxError:
             raise fail(f"{what}: cannot read the annotation '{ann.value}'", loc) from None
-        ast.copy_location(inner, ann)
-        ast.fix_missing_locations(inner)
-        return _type_of(path, inner, what, result)
+        try:
+            return _type_of(path, inner, what, result)
+        except UserError as e:  # point at the quoted annotation, not into the string
+            raise UserError(replace(d, location=loc) for d in e.diagnostics) from None
     if isinstance(ann, ast.Constant) and ann.value is None:
         if result:
             return WireType.VOID
         raise fail(f"{what}: None is only allowed as a return type", loc)
+    spelled = ast.unparse(ann)
     if isinstance(ann, ast.Subscript):
-        base = _dotted(ann.value) or ""
-        if base.split(".")[-1] == "Annotated" and isinstance(ann.slice, ast.Tuple):
+        base = (_dotted(ann.value) or "").split(".")[-1]
+        if base == "Annotated" and isinstance(ann.slice, ast.Tuple):
             for extra in ann.slice.elts[1:]:
                 if isinstance(extra, ast.Constant) and isinstance(extra.value, str):
                     if extra.value in NAMES:
                         return NAMES[extra.value]
             return _type_of(path, ann.slice.elts[0], what, result)
-        spelled = ast.unparse(ann)
-        raise fail(f"{what} has unsupported type '{spelled}': the wire carries only scalars, "
-                   f"str and bytes ({HINT})", loc)
+        if base in ("Optional", "Union"):
+            members = list(ann.slice.elts) if isinstance(ann.slice, ast.Tuple) else [ann.slice]
+            if base == "Optional":
+                members.append(ast.Constant(None))
+            _refuse_union(what, spelled, members, loc)
+        raise fail(f"{what} has unsupported type '{spelled}': {_CONTAINER}", loc)
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):  # int | None
+        _refuse_union(what, spelled, _union_members(ann), loc)
     name = _dotted(ann)
     if name is not None:
         short = name.split(".")[-1]
@@ -87,10 +107,29 @@ def _type_of(path: str, ann: ast.expr, what: str, result: bool) -> WireType:
             return NAMES[short]
         if short == "None" and result:
             return WireType.VOID
-    spelled = ast.unparse(ann)
+        if short in CONTAINERS:
+            raise fail(f"{what} has unsupported type '{spelled}': {_CONTAINER}", loc)
+        close = short.lower() if short.lower() in NAMES else ALIASES.get(short.lower())
+        if close:
+            raise fail(f"{what} has unsupported type '{spelled}'; did you mean '{close}'? (supported: {HINT})", loc)
     raise fail(f"{what} has unsupported type '{spelled}' (supported: {HINT})", loc)
 
 
+def _union_members(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return [*_union_members(node.left), *_union_members(node.right)]
+    return [node]
+
+
+def _refuse_union(what: str, spelled: str, members: list[ast.expr], loc: Location) -> NoReturn:
+    def is_none(m: ast.expr) -> bool:
+        return (isinstance(m, ast.Constant) and m.value is None) or _dotted(m) == "None"
+
+    others = [m for m in members if not is_none(m)]
+    if len(others) < len(members) and len(others) == 1:
+        raise fail(f"{what} has unsupported type '{spelled}': a slot always holds a value, never None; "
+                   f"use '{ast.unparse(others[0])}'", loc)
+    raise fail(f"{what} has unsupported type '{spelled}': a slot has one fixed type, not a union ({HINT})", loc)
 
 
 def _own_yield(fn: ast.FunctionDef) -> ast.AST | None:
@@ -116,16 +155,26 @@ def parse(path: str, text: str, name: str) -> Function:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             found = node  # a later definition replaces an earlier one, as in Python
     if found is None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef):
-                for item in node.body:
+        for cls in ast.walk(tree):
+            if isinstance(cls, ast.ClassDef):
+                for item in cls.body:
                     if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == name:
-                        raise fail(f"'{name}' is a method of class '{node.name}'; export a module-level "
+                        raise fail(f"'{name}' is a method of class '{cls.name}'; export a module-level "
                                    "function (a method needs an object the provider does not have)",
                                    _loc(path, item))
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                raise fail(f"'{name}' is a class, not a function; export a module-level def", _loc(path, node))
+            targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and any(_dotted(t) == name for t in targets if t):
+                raise fail(f"'{name}' is assigned here, not defined with 'def', so it has no signature to read",
+                           _loc(path, node))
         there = sorted(n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
         listing = ", ".join(there) if there else "none"
-        raise fail(f"function '{name}' not found; module-level functions here: {listing}", Location(path, 1, 1))
+        close = difflib.get_close_matches(name, there, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise fail(f"function '{name}' not found{hint} (module-level functions here: {listing})",
+                   Location(path, 1, 1))
 
     if isinstance(found, ast.AsyncFunctionDef):
         raise fail(f"'{name}' is an async function; export a plain def (wrap it with asyncio.run)",
@@ -138,10 +187,12 @@ def parse(path: str, text: str, name: str) -> Function:
     problems: list[Diagnostic] = []
     a = found.args
     if a.vararg is not None:
-        problems.append(Diagnostic(f"'*{a.vararg.arg}' is not supported: every parameter needs a fixed slot",
+        problems.append(Diagnostic(f"'*{a.vararg.arg}' is not supported: every parameter needs a fixed slot; "
+                                   "list the parameters one by one",
                                    _loc(path, a.vararg)))
     if a.kwarg is not None:
-        problems.append(Diagnostic(f"'**{a.kwarg.arg}' is not supported: every parameter needs a fixed slot",
+        problems.append(Diagnostic(f"'**{a.kwarg.arg}' is not supported: every parameter needs a fixed slot; "
+                                   "list the parameters one by one",
                                    _loc(path, a.kwarg)))
     params: list[Param] = []
     kwonly = {id(x) for x in a.kwonlyargs}
@@ -164,8 +215,8 @@ def parse(path: str, text: str, name: str) -> Function:
             result = _type_of(path, found.returns, "the return value", True)
         except UserError as e:
             problems.extend(e.diagnostics)
-    if problems:
-        raise UserError(problems)
+    if problems:  # all of them at once, in source order
+        raise UserError(sorted(problems, key=lambda d: (d.location.line, d.location.col) if d.location else (0, 0)))
 
     doc = ast.get_docstring(found) or ""
     return Function(

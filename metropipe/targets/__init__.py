@@ -4,6 +4,8 @@ Each target package exposes::
 
     KEY: str                       # the --target value
     LANGUAGE: str                  # a display name
+    EXT: str                       # file extension of its stub, e.g. ".h"
+    UNIFIED: str                   # the file --unify writes, e.g. "metropipe.h"
     def files(functions, mode, header, record) -> dict[str, str]
 
 ``functions`` is a list of :class:`metropipe.model.Function` (one, except in unify

@@ -48,6 +48,16 @@ class Run:
     def names(self) -> list[str]:
         return [s.name for s in self.slots]
 
+    @property
+    def checked(self) -> bool:
+        """Whether packing can fail on a value the stub has not checked already (range, overflow)."""
+        return any(s.type in (WireType.INT32, WireType.INT64, WireType.FLOAT) for s in self.slots)
+
+
+# Names the generated function bodies use for their own locals; a parameter with the
+# same name keeps its name and the local gets a trailing underscore instead.
+LOCALS = ("ch", "buf", "hdr", "u32", "function", "size", "data", "result", "problem", "err", "flag", "payload")
+
 
 @dataclass(frozen=True)
 class PyFunction:
@@ -57,10 +67,18 @@ class PyFunction:
     variables: tuple[Slot, ...]
     result_fmt: str  # struct format of a fixed-size result, "" otherwise
     timeout_name: str
+    local: dict[str, str]  # LOCALS -> the name used in this function
+    data_name: dict[str, str]  # string/bytes parameter -> the local holding its encoded bytes
+    doc: str  # the docstring's text, escaped for a triple-quoted string
 
     @property
     def name(self) -> str:
         return self.fn.name
+
+    @property
+    def uses_payload(self) -> bool:
+        """Whether the generated code touches the payload at all (not for ``f() -> None``)."""
+        return bool(self.runs or self.variables or self.layout.result)
 
     def py_type(self, t: WireType) -> str:
         return PY_TYPE[t]
@@ -99,9 +117,44 @@ def prepare(fn: Function) -> PyFunction:
     result_fmt = ""
     if lay.result is not None and lay.result.type in _CODE:
         result_fmt = "<" + _CODE[lay.result.type]
-    names = {p.name for p in fn.params}
-    timeout = "timeout" if "timeout" not in names else "call_timeout"
-    return PyFunction(fn, lay, runs, variables, result_fmt, timeout)
+    taken = {p.name for p in fn.params}
+
+    def fresh(name: str) -> str:
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        return name
+
+    timeout = fresh("timeout")
+    local = {n: fresh(n) for n in LOCALS}
+    data_name = {s.name: fresh(f"{s.name}_data") for s in variables}
+    doc = fn.doc or f"Call {fn.name} in its provider process."
+    doc = doc.replace("\\", "\\\\").replace('"', '\\"')
+    return PyFunction(fn, lay, runs, variables, result_fmt, timeout, local, data_name, doc)
+
+
+def import_block(*extra: str) -> str:
+    """The runtime's imports plus ``extra`` modules, as one sorted block (isort style)."""
+    plain, froms = set(extra), set()
+    for line in _runtime_imports():
+        if line.startswith("import "):
+            plain.add(line[len("import "):])
+        else:
+            froms.add(line)
+    return "\n".join([*(f"import {m}" for m in sorted(plain)), *sorted(froms)]) + "\n"
+
+
+def sorted_all(names: list[str]) -> list[str]:
+    """``__all__`` in the order ruff's RUF022 expects (isort-style: case-sensitive)."""
+    return sorted(set(names))
+
+
+@cache
+def _runtime_imports() -> tuple[str, ...]:
+    text = _RUNTIME.read_text(encoding="utf-8")
+    head = text.split("# --- wire constants ---", 1)[0]
+    lines = head.splitlines()
+    return tuple(line for line in lines if line.startswith(("import ", "from ")) and "__future__" not in line)
 
 
 def constants() -> dict[str, object]:
@@ -138,4 +191,5 @@ def runtime_source() -> str:
         return "\n".join(lines) + "\n"
 
     text = _BLOCK.sub(inline, text)
+    text = "\n".join(line for line in text.splitlines() if line not in _runtime_imports())
     return text.strip() + "\n"

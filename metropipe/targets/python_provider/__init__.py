@@ -9,7 +9,7 @@ from metropipe import layout
 from metropipe.model import Function
 from metropipe.render import render
 from metropipe.targets import stub_path
-from metropipe.targets.pyshared import PyFunction, prepare, runtime_source
+from metropipe.targets.pyshared import PyFunction, import_block, prepare, runtime_source
 
 EXT = ".py"
 UNIFIED = "metropipe_provider.py"
@@ -42,6 +42,7 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         sources=sorted({p.relative_source for p in prepared}),
         self_name=posixpath.basename(out),
         runtime=runtime_source(),
+        imports=import_block("signal", "threading", *(() if functions[0].raw else ("math", "struct"))),
         header_size=layout.HEADER_SIZE,
         max_string=layout.STRING_MAX,
         max_bytes=layout.BYTES_MAX,

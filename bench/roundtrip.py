@@ -1,0 +1,179 @@
+"""Round-trip latency of add(int32, int32) -> int32 over a metropipe channel.
+
+Measures, in one run on one machine (compare ratios, not absolutes):
+  - Python client -> Python provider, back to back and with 1 ms gaps;
+  - C client -> Python provider, the same (needs gcc and bench/c_client.c);
+  - a Unix domain socket ping-pong between two Python processes, as a baseline;
+  - the idle Python provider's CPU use over 5 s.
+
+    python bench/roundtrip.py [--calls N] [--json FILE] [--markdown]
+
+Each call is timed on its own with a monotonic clock (perf_counter_ns in Python,
+CLOCK_MONOTONIC in C); the timer's own cost (~50 ns) is included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = (
+    "from typing import NewType\nint32 = NewType('int32', int)\n\n\n"
+    "def add(a: int32, b: int32) -> int32:\n    return a + b\n"
+)
+
+PY_CLIENT = textwrap.dedent("""
+    import json, sys, time
+    sys.path.insert(0, sys.argv[1])
+    from metropipe.add.stub import add
+    n, gap_us = int(sys.argv[2]), float(sys.argv[3])
+    clock = time.perf_counter_ns
+    for i in range(min(n, 20000)):  # warm up
+        add(i, 1)
+    samples = []
+    for i in range(n):
+        if gap_us:
+            time.sleep(gap_us / 1e6)
+        t = clock()
+        r = add(i, 1)
+        samples.append(clock() - t)
+        if r != i + 1:
+            raise SystemExit(f"wrong result {r} for {i} + 1")
+    samples.sort()
+    print(json.dumps({"p50_us": samples[len(samples) // 2] / 1000, "p99_us": samples[len(samples) * 99 // 100] / 1000,
+                      "n": n}))
+""")
+
+UDS_SERVER = textwrap.dedent("""
+    import socket, sys
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(sys.argv[1]); s.listen(1)
+    print("ready", flush=True)
+    c, _ = s.accept()
+    while True:
+        d = c.recv(8)
+        if not d:
+            break
+        a, b = int.from_bytes(d[:4], "little", signed=True), int.from_bytes(d[4:], "little", signed=True)
+        c.sendall((a + b).to_bytes(4, "little", signed=True))
+""")
+
+
+def percentiles(samples_ns: list[int]) -> dict[str, float]:
+    samples_ns.sort()
+    return {"p50_us": samples_ns[len(samples_ns) // 2] / 1000,
+            "p99_us": samples_ns[len(samples_ns) * 99 // 100] / 1000, "n": len(samples_ns)}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def uds_baseline(n: int, work: Path) -> dict[str, float]:
+    path = str(work / "uds.sock")
+    server = subprocess.Popen([sys.executable, "-c", UDS_SERVER, path], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None and server.stdout.readline().strip() == "ready"
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)
+    pack = struct.Struct("<ii").pack
+    samples = []
+    for i in range(n):
+        t = time.perf_counter_ns()
+        c.sendall(pack(i, 1))
+        r = c.recv(4)
+        samples.append(time.perf_counter_ns() - t)
+        assert int.from_bytes(r, "little", signed=True) == i + 1
+    c.close()
+    server.wait(timeout=10)
+    return percentiles(samples)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calls", type=int, default=200_000)
+    ap.add_argument("--gap-calls", type=int, default=2_000)
+    ap.add_argument("--idle-seconds", type=float, default=5.0)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="metropipe-bench-"))
+    shm = work / "shm" if not Path("/dev/shm").is_dir() else Path(tempfile.mkdtemp(prefix="mpb-", dir="/dev/shm"))
+    shm.mkdir(exist_ok=True)
+    env = {**os.environ, "METROPIPE_DIR": str(shm), "PYTHONPATH": str(ROOT)}
+    (work / "services.py").write_text(SOURCE)
+    c_source = ROOT / "bench" / "c_client.c"
+    with_c = bool(shutil.which("gcc")) and c_source.exists()
+    subprocess.run([sys.executable, "-m", "metropipe", "export", "add", "services.py", "--target", "python",
+                    *(["c"] if with_c else []), "-q"], cwd=work, env=env, check=True)
+    provider = subprocess.Popen([sys.executable, str(work / "metropipe/add/provider.py")], env=env,
+                                stderr=subprocess.PIPE, text=True)
+    assert provider.stderr is not None
+    provider.stderr.readline()  # "serving ..." once registered
+    results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    try:
+        def py(n: int, gap: float) -> dict[str, float]:
+            out = subprocess.run([sys.executable, "-c", PY_CLIENT, str(work), str(n), str(gap)], env=env,
+                                 capture_output=True, text=True, check=True)
+            return json.loads(out.stdout)
+
+        results["python_to_python"] = py(args.calls, 0)
+        results["python_to_python_1ms_gap"] = py(args.gap_calls, 1000)
+        if with_c:
+            exe = work / "c_client"
+            subprocess.run(["gcc", "-O2", "-std=c11", f"-I{work / 'metropipe/add'}", str(c_source), "-o", str(exe)],
+                           check=True)
+
+            def c(n: int, gap: float) -> dict[str, float]:
+                out = subprocess.run([str(exe), str(n), str(int(gap))], env=env, capture_output=True, text=True,
+                                     check=True)
+                return json.loads(out.stdout)
+
+            results["c_to_python"] = c(args.calls, 0)
+            results["c_to_python_1ms_gap"] = c(args.gap_calls, 1000)
+        time.sleep(0.5)  # let the provider fall asleep before measuring idleness
+        before = cpu_seconds(provider.pid)
+        time.sleep(args.idle_seconds)
+        results["idle_provider_cpu_percent"] = 100 * (cpu_seconds(provider.pid) - before) / args.idle_seconds
+    finally:
+        provider.send_signal(signal.SIGTERM)
+        provider.wait(timeout=10)
+    results["unix_socket_python"] = uds_baseline(min(args.calls, 50_000), work)
+    shutil.rmtree(work, ignore_errors=True)
+    if shm.parent == Path("/dev/shm"):
+        shutil.rmtree(shm, ignore_errors=True)
+
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.markdown:
+        print("| measurement | p50 us | p99 us |\n|---|---:|---:|")
+        for key, label in [("python_to_python", "Python client -> Python provider, back to back"),
+                           ("c_to_python", "C client -> Python provider, back to back"),
+                           ("python_to_python_1ms_gap", "Python -> Python, 1 ms between calls"),
+                           ("c_to_python_1ms_gap", "C -> Python, 1 ms between calls"),
+                           ("unix_socket_python", "baseline: Unix domain socket, Python <-> Python")]:
+            r = results.get(key)
+            if isinstance(r, dict):
+                print(f"| {label} | {r['p50_us']:.2f} | {r['p99_us']:.2f} |")
+        print(f"\nIdle Python provider: {results['idle_provider_cpu_percent']:.2f}% of one core over "
+              f"{args.idle_seconds:g} s.")
+    else:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Developer tasks. Sessions run in the current environment (``pip install -e '.[dev]'`` first).
+
+    nox -s lint        ruff and mypy over the package
+    nox -s tests       the whole test suite (what CI runs)
+    nox -s toolchains  only the tests that compile generated code
+    nox -s e2e         only the cross-process tests
+    nox -s bench       round-trip benchmark; prints the README table
+    nox -s regen       rewrite spec/vectors/ from metropipe.layout (review the diff!)
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "none"
+nox.options.sessions = ["lint", "tests"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.run("ruff", "check", "metropipe", "tests", "bench", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def toolchains(session: nox.Session) -> None:
+    session.run("python", "-m", "pytest", "-m", "toolchain", *session.posargs)
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    session.run("python", "-m", "pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    session.run("python", "bench/roundtrip.py", "--markdown", *session.posargs)
+
+
+@nox.session
+def regen(session: nox.Session) -> None:
+    session.run("python", "-m", "metropipe.vectors", "spec/vectors")
+    session.run("git", "diff", "--stat", "spec/vectors", external=True)
