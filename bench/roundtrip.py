@@ -134,7 +134,7 @@ def main() -> int:
         results["python_to_python_1ms_gap"] = py(args.gap_calls, 1000)
         if with_c:
             exe = work / "c_client"
-            subprocess.run(["gcc", "-O2", "-std=c11", f"-I{work / 'metropipe/add'}", str(c_source), "-o", str(exe)],
+            subprocess.run(["gcc", "-O2", "-std=c11", f"-I{work}", str(c_source), "-o", str(exe)],
                            check=True)
 
             def c(n: int, gap: float) -> dict[str, float]:

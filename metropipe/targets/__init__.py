@@ -27,6 +27,13 @@ from types import ModuleType
 TARGETS = {
     "python": "python",
     "c": "c",
+    "go": "go",
+    "rust": "rust",
+    "java": "java",
+    "csharp": "csharp",
+    "js": "js",
+    "ruby": "ruby",
+    "bash": "bash",
 }
 PROVIDERS = {"python": "python_provider"}  # source language -> provider target module
 
