@@ -4,6 +4,7 @@
     nox -s tests       the whole test suite (what CI runs)
     nox -s toolchains  only the tests that compile generated code
     nox -s e2e         only the cross-process tests
+    nox -s matrix      the conformance grid: every client target x every provider language
     nox -s bench       round-trip benchmark; prints the README table
     nox -s regen       rewrite spec/vectors/ from metropipe.layout (review the diff!)
 """
@@ -35,6 +36,11 @@ def toolchains(session: nox.Session) -> None:
 @nox.session
 def e2e(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-m", "e2e", *session.posargs)
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    session.run("python", "-m", "tests.matrix.harness")
 
 
 @nox.session
