@@ -4,10 +4,10 @@ import sys
 
 sys.path.insert(0, sys.argv[1])
 
-from metropipe.boom.stub import MetropipeError, boom  # noqa: E402
-from metropipe.echo_bytes.stub import echo_bytes  # noqa: E402
-from metropipe.every.stub import ArgumentError, every  # noqa: E402
-from metropipe.ping.stub import ping  # noqa: E402
+from metropipe.boom.stub import MetropipeError, boom
+from metropipe.echo_bytes.stub import echo_bytes
+from metropipe.every.stub import ArgumentError, every
+from metropipe.ping.stub import ping
 
 CODES = {1: "APPLICATION", 2: "LAYOUT_MISMATCH", 3: "BAD_REQUEST", 4: "BAD_RESULT", 5: "PROVIDER_RESTARTED"}
 
