@@ -27,6 +27,8 @@ from types import ModuleType
 TARGETS = {
     "python": "python",
     "c": "c",
+    "c-direct": "c_direct",
+    "c-linker": "c_linker",
     "go": "go",
     "rust": "rust",
     "java": "java",
