@@ -51,6 +51,20 @@ ERROR_CODES = {
 }
 ERROR_MESSAGE_MAX = 1020
 
+# Client-side error codes (spec section 5): never on the wire, the same in every language
+E_TIMEOUT = 16
+E_ARGUMENT = 17
+E_CHANNEL = 18
+E_PROVIDER_DIED = 19
+E_PROTOCOL = 20
+CLIENT_ERROR_CODES = {
+    "TIMEOUT": E_TIMEOUT,
+    "ARGUMENT": E_ARGUMENT,
+    "CHANNEL": E_CHANNEL,
+    "PROVIDER_DIED": E_PROVIDER_DIED,
+    "PROTOCOL": E_PROTOCOL,
+}
+
 # Payload slots (spec section 3)
 SLOT_SIZE = {
     WireType.INT32: 4,

@@ -31,7 +31,12 @@ from metropipe.layout import (
     E_BAD_REQUEST,
     E_BAD_RESULT,
     E_LAYOUT_MISMATCH,
+    E_ARGUMENT,
+    E_CHANNEL,
+    E_PROTOCOL,
+    E_PROVIDER_DIED,
     E_PROVIDER_RESTARTED,
+    E_TIMEOUT,
     ERROR,
     ERROR_MESSAGE_MAX,
     HEADER_SIZE,
@@ -79,23 +84,31 @@ class LayoutMismatchError(MetropipeError):
 class ProtocolError(MetropipeError):
     """A request or response broke the wire contract (bad length, UTF-8 or bool byte)."""
 
+    code = E_PROTOCOL  # a bad response; 3 or 4 when the provider reported it
+
 
 class ProviderDiedError(MetropipeError):
     """The provider died while running this call; the call was not re-run."""
 
-    code = E_PROVIDER_RESTARTED
+    code = E_PROVIDER_DIED  # seen by this caller; 5 when a restarted provider reported it
 
 
 class CallTimeout(MetropipeError, TimeoutError):
     """The call did not complete before its deadline."""
 
+    code = E_TIMEOUT
+
 
 class ChannelError(MetropipeError):
     """The channel file could not be opened safely."""
 
+    code = E_CHANNEL
+
 
 class ArgumentError(MetropipeError, ValueError):
     """An argument does not fit its slot; nothing was sent."""
+
+    code = E_ARGUMENT
 
 
 class ArgumentTypeError(ArgumentError, TypeError):
@@ -195,7 +208,7 @@ def _timeout_default() -> float:
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise MetropipeError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds")
+        raise ArgumentError(f"{TIMEOUT_ENV}={raw!r} is not a positive number of seconds")
     return value
 
 

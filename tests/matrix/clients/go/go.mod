@@ -1,0 +1,3 @@
+module metropipe.matrix/client
+
+go 1.19
