@@ -44,8 +44,10 @@ PY_CLIENT = textwrap.dedent("""
         add(i, 1)
     samples = []
     for i in range(n):
-        if gap_us:
-            time.sleep(gap_us / 1e6)
+        if gap_us:  # a busy wait, as the compiled clients do: only the provider falls asleep
+            until = clock() + gap_us * 1000
+            while clock() < until:
+                pass
         t = clock()
         r = add(i, 1)
         samples.append(clock() - t)
@@ -69,6 +71,28 @@ UDS_SERVER = textwrap.dedent("""
         a, b = int.from_bytes(d[:4], "little", signed=True), int.from_bytes(d[4:], "little", signed=True)
         c.sendall((a + b).to_bytes(4, "little", signed=True))
 """)
+
+
+# Compiled clients: how to build each against the generated stub of add. {stubs} is the
+# folder holding metropipe/add/, {bench} this folder, {work} a scratch folder. Each
+# client takes N and a gap in microseconds and prints {"p50_us", "p99_us", "n"}.
+CLIENTS: dict[str, dict[str, list]] = {
+    "c": {"tools": ["gcc"],
+          "build": [["gcc", "-O2", "-std=c11", "-I{stubs}", "{bench}/c_client.c", "-o", "{work}/client"]],
+          "run": ["{work}/client"]},
+    "go": {"tools": ["go"],
+           "build": [["cp", "-R", "{stubs}/metropipe", "{bench}/go_client.go", "{work}/"],
+                     ["sh", "-c", "printf 'module metropipe.bench\\n\\ngo 1.19\\n' > {work}/go.mod"],
+                     ["go", "build", "-o", "{work}/client", "."]],
+           "run": ["{work}/client"]},
+    "rust": {"tools": ["rustc"],
+             "build": [["rustc", "--edition", "2021", "-O", "{bench}/rust_client.rs", "-o", "{work}/client"]],
+             "run": ["{work}/client"]},
+}
+
+
+LANGUAGES = {"c": "C", "go": "Go", "rust": "Rust", "java": "Java", "csharp": "C#", "js": "JavaScript",
+             "ruby": "Ruby", "bash": "Bash"}
 
 
 def percentiles(samples_ns: list[int]) -> dict[str, float]:
@@ -115,10 +139,9 @@ def main() -> int:
     shm.mkdir(exist_ok=True)
     env = {**os.environ, "METROPIPE_DIR": str(shm), "PYTHONPATH": str(ROOT)}
     (work / "services.py").write_text(SOURCE)
-    c_source = ROOT / "bench" / "c_client.c"
-    with_c = bool(shutil.which("gcc")) and c_source.exists()
+    clients = {key: recipe for key, recipe in CLIENTS.items() if all(shutil.which(t) for t in recipe["tools"])}
     subprocess.run([sys.executable, "-m", "metropipe", "export", "add", "services.py", "--target", "python",
-                    *(["c"] if with_c else []), "-q"], cwd=work, env=env, check=True)
+                    *clients, "-q"], cwd=work, env=env, check=True)
     provider = subprocess.Popen([sys.executable, str(work / "metropipe/add/provider.py")], env=env,
                                 stderr=subprocess.PIPE, text=True)
     assert provider.stderr is not None
@@ -132,18 +155,27 @@ def main() -> int:
 
         results["python_to_python"] = py(args.calls, 0)
         results["python_to_python_1ms_gap"] = py(args.gap_calls, 1000)
-        if with_c:
-            exe = work / "c_client"
-            subprocess.run(["gcc", "-O2", "-std=c11", f"-I{work}", str(c_source), "-o", str(exe)],
-                           check=True)
+        for key, recipe in clients.items():
+            scratch = work / f"client-{key}"
+            scratch.mkdir()
+            subst = {"{stubs}": str(work), "{bench}": str(ROOT / "bench"), "{work}": str(scratch)}
 
-            def c(n: int, gap: float) -> dict[str, float]:
-                out = subprocess.run([str(exe), str(n), str(int(gap))], env=env, capture_output=True, text=True,
-                                     check=True)
-                return json.loads(out.stdout)
+            def fill(argv: list[str], subst: dict[str, str] = subst) -> list[str]:
+                out = []
+                for a in argv:
+                    for k, v in subst.items():
+                        a = a.replace(k, v)
+                    out.append(a)
+                return out
 
-            results["c_to_python"] = c(args.calls, 0)
-            results["c_to_python_1ms_gap"] = c(args.gap_calls, 1000)
+            for argv in recipe["build"]:
+                subprocess.run(fill(argv), cwd=scratch, env={**env, "METROPIPE_STUBS": str(work)}, check=True,
+                               capture_output=True)
+            for gap, label in ((0, f"{key}_to_python"), (1000, f"{key}_to_python_1ms_gap")):
+                n = args.calls if gap == 0 else args.gap_calls
+                out = subprocess.run([*fill(recipe["run"]), str(n), str(gap)], env=env, capture_output=True,
+                                     text=True, check=True, cwd=scratch)
+                results[label] = json.loads(out.stdout)
         time.sleep(0.5)  # let the provider fall asleep before measuring idleness
         before = cpu_seconds(provider.pid)
         time.sleep(args.idle_seconds)
@@ -160,11 +192,13 @@ def main() -> int:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.markdown:
         print("| measurement | p50 us | p99 us |\n|---|---:|---:|")
-        for key, label in [("python_to_python", "Python client -> Python provider, back to back"),
-                           ("c_to_python", "C client -> Python provider, back to back"),
-                           ("python_to_python_1ms_gap", "Python -> Python, 1 ms between calls"),
-                           ("c_to_python_1ms_gap", "C -> Python, 1 ms between calls"),
-                           ("unix_socket_python", "baseline: Unix domain socket, Python <-> Python")]:
+        rows = [("python_to_python", "Python client -> Python provider, back to back")]
+        rows += [(f"{k}_to_python", f"{LANGUAGES.get(k, k)} client -> Python provider, back to back")
+                 for k in CLIENTS]
+        rows += [("python_to_python_1ms_gap", "Python -> Python, 1 ms between calls")]
+        rows += [(f"{k}_to_python_1ms_gap", f"{LANGUAGES.get(k, k)} -> Python, 1 ms between calls") for k in CLIENTS]
+        rows += [("unix_socket_python", "baseline: Unix domain socket, Python <-> Python")]
+        for key, label in rows:
             r = results.get(key)
             if isinstance(r, dict):
                 print(f"| {label} | {r['p50_us']:.2f} | {r['p99_us']:.2f} |")
