@@ -1192,3 +1192,14 @@ def test_unify_through_the_cli(tmp_path: Path, shm_dir: Path) -> None:
         "add.go", "metropipe-runtime.go", "shout.go"]
     go_mod(tmp_path / "flat")
     gofmt_and_vet(tmp_path / "flat")
+
+
+def test_flat_stubs_share_one_runtime_file_whoever_wrote_it(tmp_path: Path) -> None:
+    # Two flat exports write metropipe/metropipe-runtime.go; `metropipe build` sees a conflict
+    # if its content depends on which export wrote it.
+    (tmp_path / "svc.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n\n\n"
+                                     "def neg(a: int) -> int:\n    return -a\n")
+    metropipe("export", "add", "svc.py", "--target", "go", "--flat", "-q", cwd=tmp_path)
+    first = (tmp_path / "metropipe" / "metropipe-runtime.go").read_bytes()
+    metropipe("export", "neg", "svc.py", "--target", "go", "--flat", "-q", cwd=tmp_path)
+    assert (tmp_path / "metropipe" / "metropipe-runtime.go").read_bytes() == first
