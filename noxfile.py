@@ -6,7 +6,7 @@
     nox -s e2e         only the cross-process tests
     nox -s matrix      the conformance grid: every client target x every provider language
     nox -s bench       round-trip benchmark; prints the README table
-    nox -s regen       rewrite spec/vectors/ from metropipe.layout (review the diff!)
+    nox -s regen       rewrite spec/vectors/ and tests/fixtures/parse/*/expected.json (review the diff!)
 """
 
 from __future__ import annotations
@@ -51,4 +51,5 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def regen(session: nox.Session) -> None:
     session.run("python", "-m", "metropipe.vectors", "spec/vectors")
-    session.run("git", "diff", "--stat", "spec/vectors", external=True)
+    session.run("python", "-m", "tests.unit.parse_golden")  # the parsers' golden models
+    session.run("git", "diff", "--stat", "spec/vectors", "tests/fixtures/parse", external=True)

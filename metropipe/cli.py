@@ -10,6 +10,7 @@ import argparse
 import importlib.util
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from metropipe import __version__
 
@@ -29,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
                                    "--target plus a provider in SOURCE's language. Without SOURCE, generate "
                                    "raw-bytes stubs and a provider skeleton.")
     e.add_argument("function")
-    e.add_argument("source", nargs="?", help="the file that defines FUNCTION (.py)")
+    e.add_argument("source", nargs="?", help="the file that defines FUNCTION (.py .rs .go .c .h .js .mjs .ts "
+                                                ".rb .java .cs; another kind gives raw-bytes stubs)")
     e.add_argument("--target", "-t", nargs="+", required=True, metavar="LANG",
                    help=f"one or more of: {', '.join(ALL_TARGETS)}")
     e.add_argument("--out", "-o", default=".", metavar="DIR",
@@ -44,7 +46,54 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--channel", metavar="NAME", help="channel name (default: the function's name)")
     e.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     e.set_defaults(mode="namespace")
+    x = sub.add_parser("proxy", help="one call over a channel: request payload on stdin, response payload on stdout",
+                       description="Post the request payload read from stdin on CHANNEL and write the response "
+                                   "payload to stdout (binary-safe), for languages that cannot map a file (the "
+                                   "bash stub uses it). Without --fingerprint the channel is raw. Exit status: 0 "
+                                   "ok, 1 the function raised, 2 bad usage or argument (nothing sent), 4 layout "
+                                   "mismatch, 5 bad request, 6 bad result, 7 the provider died, 8 channel file "
+                                   "refused, 9 bad response, 124 timeout; the message goes to stderr.")
+    x.add_argument("channel")
+    x.add_argument("--fingerprint", metavar="HEX", help="the caller's layout fingerprint (default: raw channel)")
+    x.add_argument("--capacity", metavar="N", help="payload bytes the layout needs (default 4096)")
+    x.add_argument("--timeout", metavar="S", help="seconds to wait (default $METROPIPE_TIMEOUT, else 5)")
+    x.add_argument("--signature", metavar="SIG",
+                   help="the canonical signature the request was laid out for (named in a layout mismatch)")
+    _add_build_commands(sub)
+    p.add_argument("--make-include", action="store_true", help="print the path of metropipe.mk (for a Makefile's "
+                   "include) and exit")
     return p
+
+
+def _add_build_commands(sub: Any) -> None:
+    """``build``, ``check``, ``outputs`` and ``clean``: each takes -C DIR and --manifest FILE."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-C", dest="directory", metavar="DIR", help="run in DIR (before anything else, like make -C)")
+    common.add_argument("--manifest", "-m", default="metropipe.toml", metavar="FILE",
+                        help="the manifest (default: metropipe.toml)")
+    b = sub.add_parser("build", parents=[common], help="generate every export of metropipe.toml, incrementally",
+                       description="Generate every export of the manifest and build its c-linker libraries, "
+                                   "rewriting only what changed.")
+    b.add_argument("--jobs", "-j", type=int, metavar="N", help="library builds to run at once (default: CPUs)")
+    b.add_argument("--depfile", metavar="FILE", help="write a Make-syntax depfile: the outputs depend on every input")
+    b.add_argument("--stamp", metavar="FILE", help="make FILE newer than every input and output after a successful "
+                                                   "build; with --depfile, FILE is its only target")
+    b.add_argument("--verbose", "-v", action="store_true", help="say why each export is regenerated")
+    b.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    c = sub.add_parser("check", parents=[common], help="exit 1 if any generated file is missing, outdated, orphaned "
+                                                       "or untracked; write nothing",
+                       description="Write nothing; exit 0 when every output is fresh, 1 listing each missing, "
+                                   "outdated, orphaned or (inside a git work tree) untracked file.")
+    c.add_argument("--no-git", dest="git", action="store_false", help="do not ask git which outputs are untracked")
+    c.add_argument("--verbose", "-v", action="store_true", help="say why")
+    c.add_argument("--quiet", "-q", action="store_true", help="print nothing when everything is fresh")
+    o = sub.add_parser("outputs", parents=[common], help="print the files the manifest produces, generating nothing",
+                       description="Print every file the manifest produces, one a line, relative to the current "
+                                   "directory: from the manifest alone, so build systems can declare them.")
+    o.add_argument("--no-libraries", dest="libraries", action="store_false", help="leave out c-linker libraries")
+    k = sub.add_parser("clean", parents=[common], help="remove what metropipe build generated, nothing else")
+    k.add_argument("--verbose", "-v", action="store_true", help="name each file removed")
+    k.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -72,6 +121,8 @@ def _export(args: argparse.Namespace) -> int:
         print(f"metropipe: note: no source file: generated raw-bytes stubs for '{args.function}' "
               "(call(bytes) -> bytes) and a provider skeleton to fill in", file=sys.stderr)
     if not args.quiet:
+        for note in result.notes:
+            print(f"metropipe: note: {note}", file=sys.stderr)
         for o in result.outputs:
             state = "kept (yours to edit)" if o.kept else ("wrote" if o.written else "unchanged")
             print(f"{state:>9}  {o.path}")
@@ -81,16 +132,31 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from metropipe.errors import UserError
-
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None:
+    if args.command is None and not args.make_include:
         parser.print_help(sys.stderr)
         return 2
+    if args.command == "proxy":
+        # Lean: a shell script pays this start-up on every call, so nothing of the generator loads.
+        from metropipe import proxy
+
+        return proxy.run(args.channel, args.fingerprint, args.capacity, args.timeout, args.signature)
+
+    from metropipe.errors import UserError
+
     try:
+        if args.make_include:
+            from metropipe import build
+
+            print(build.make_include())
+            return 0
         if args.command == "export":
             return _export(args)
+        if args.command in ("build", "check", "outputs", "clean"):
+            from metropipe import build
+
+            return build.run(args)
         return 2
     except UserError as e:
         for d in e.diagnostics:

@@ -1,5 +1,9 @@
 """``metropipe export``: parse -> model -> targets -> files, for one function.
 
+The stages are separate so that ``metropipe build`` (:mod:`metropipe.build`) shares them:
+:func:`prepare` parses, :func:`units` says which renderers run (pure), :func:`render` returns
+files and their contents without writing, and :func:`export` writes.
+
 Unify mode keeps one file per target holding every function exported into it; each
 such file carries a ``metropipe-unified:`` record (JSON of the functions) so that a
 later export replaces its own function's part and keeps the others.
@@ -14,7 +18,10 @@ import pkgutil
 import posixpath
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from metropipe import __version__, parse, targets
 from metropipe.errors import fail
@@ -38,6 +45,7 @@ class ExportResult:
     function: Function
     outputs: list[Output]
     start_command: str | None
+    notes: tuple[str, ...] = ()  # one line each, for the user (cli prints "metropipe: note: ...")
 
 
 def _header(functions: list[Function]) -> str:
@@ -86,6 +94,7 @@ def check_names(function: str, channel: str | None) -> None:
         raise fail(f"'{function}' is too long to name its channel (at most 200 characters); pass --channel NAME")
 
 
+@cache
 def _tool_modules() -> set[str]:
     """The names of this package's own modules (metropipe.cli, metropipe.layout, ...)."""
     here = str(Path(__file__).resolve().parent)
@@ -103,51 +112,94 @@ def _check_python_module_name(fn: Function, target_keys: list[str], mode: str) -
                "or rename the function", fn.location)
 
 
-def export(function: str, source: str | None, target_keys: list[str], out: str = ".",
-           mode: str = "namespace", channel: str | None = None) -> ExportResult:
+@dataclass(frozen=True)
+class Unit:
+    """One renderer run for a function: a client target, or the provider in the source's language.
+
+    ``mode`` is the mode the unit renders in: a raw function's provider is a skeleton the user
+    edits, so it never shares the unified provider (regenerated on each export) and always gets a
+    file of its own. ``skeleton`` files are the user's once they exist: never overwritten.
+    """
+
+    kind: str  # "target" or "provider"
+    key: str  # the --target key, or the provider's source language
+    mode: str
+    skeleton: bool = False
+
+    @property
+    def module(self) -> ModuleType:
+        return targets.load(self.key) if self.kind == "target" else targets.load_provider(self.key)
+
+
+def prepare(function: str, source: str | None, out: str = ".", channel: str | None = None) -> Function:
+    """Parse: the model of ``function`` as read from ``source`` (raw without one), paths relative to ``out``."""
     check_names(function, channel)
-    root = Path(out)
     if source is None:
         fn = Function(name=function, raw=True)
     else:
         fn = parse.parse(source, function)
-        rel = posixpath.normpath(os.path.relpath(os.path.abspath(source), os.path.abspath(root)).replace(os.sep, "/"))
-        fn = replace(fn, source=rel)
+        if not fn.raw:  # raw: a source no parser reads (see notes)
+            fn = replace(fn, source=relative_source(source, out))
     if channel:
         fn = replace(fn, channel=channel)
+    return fn
+
+
+def relative_source(source: str, out: str) -> str:
+    """``source`` as seen from the output root ``out``, in POSIX form (what headers and providers name)."""
+    return posixpath.normpath(os.path.relpath(os.path.abspath(source), os.path.abspath(out)).replace(os.sep, "/"))
+
+
+def units(fn: Function, target_keys: list[str], mode: str) -> list[Unit]:
+    """What generating ``fn`` for ``target_keys`` runs: each target, then the provider if its language has one."""
+    out = [Unit("target", key, mode) for key in target_keys]
+    provider_key = "python" if fn.raw else fn.language
+    if provider_key in targets.PROVIDERS:
+        out.append(Unit("provider", provider_key, "namespace" if fn.raw and mode == "unify" else mode,
+                        skeleton=fn.raw))
+    return out
+
+
+def notes(fn: Function, source: str | None) -> tuple[str, ...]:
+    """What the user should know about ``fn``'s files beyond the list: raw stubs for an unread source, no provider."""
+    if fn.raw and source is not None:
+        return (f"{parse.unreadable(source)}: generated raw-bytes stubs for '{fn.name}' (call(bytes) -> bytes) "
+                "and a provider skeleton to fill in",)
+    if not fn.raw and fn.language not in targets.PROVIDERS:
+        language = parse.DISPLAY.get(fn.language or "", fn.language)
+        return (f"no provider exists yet for {language} sources: generated the client stubs for '{fn.name}' only",)
+    return ()
+
+
+def render(unit: Unit, functions: list[Function], options: dict[str, Any] | None = None) -> dict[str, str]:
+    """Templates: the files ``unit`` writes for ``functions`` (one, except in unify mode), path -> content."""
+    record = _record(functions) if unit.mode == "unify" else None
+    files: dict[str, str] = unit.module.files(functions, unit.mode, _header(functions), record, **(options or {}))
+    return files
+
+
+def export(function: str, source: str | None, target_keys: list[str], out: str = ".",
+           mode: str = "namespace", channel: str | None = None) -> ExportResult:
+    root = Path(out)
+    fn = prepare(function, source, out, channel)
     _check_python_module_name(fn, target_keys, mode)
 
     planned: dict[str, tuple[str, bool]] = {}  # relative path -> (content, executable)
-    for key in target_keys:
-        target = targets.load(key)
-        functions = [fn]
-        record = None
-        if mode == "unify":
-            unified = targets.stub_path(mode, fn.name, "stub", target.EXT, target.UNIFIED)
-            functions = _merge(_read_record(root / unified), fn)
-            record = _record(functions)
-        for rel_path, content in target.files(functions, mode, _header(functions), record).items():
-            planned[rel_path] = (content, False)
-
     skeleton: set[str] = set()
     start = None
-    provider_key = "python" if fn.raw else fn.language
-    if provider_key in targets.PROVIDERS:
-        prov = targets.load_provider(provider_key)
-        # A raw function's provider is a skeleton the user edits: it never shares the unified
-        # provider (regenerated on each export), it gets a file of its own.
-        prov_mode = "namespace" if fn.raw and mode == "unify" else mode
+    for unit in units(fn, target_keys, mode):
         functions = [fn]
-        record = None
-        if prov_mode == "unify":
-            unified = targets.stub_path(mode, fn.name, "provider", prov.EXT, prov.UNIFIED)
-            functions = _merge([f for f in _read_record(root / unified) if not f.raw], fn)
-            record = _record(functions)
-        for rel_path, content in prov.files(functions, prov_mode, _header(functions), record).items():
-            planned[rel_path] = (content, True)
-            if fn.raw:
+        if unit.mode == "unify":  # keep the other functions the unified file already holds
+            existing = _read_record(root / unit.module.UNIFIED)
+            if unit.kind == "provider":
+                existing = [f for f in existing if not f.raw]
+            functions = _merge(existing, fn)
+        for rel_path, content in render(unit, functions).items():
+            planned[rel_path] = (content, unit.kind == "provider")
+            if unit.skeleton:
                 skeleton.add(rel_path)
-        start = prov.start_command(fn, prov_mode, out)
+        if unit.kind == "provider":
+            start = unit.module.start_command(fn, unit.mode, out)
 
     outputs = []
     from metropipe import writer  # local: only export writes
@@ -159,4 +211,4 @@ def export(function: str, source: str | None, target_keys: list[str], out: str =
             outputs.append(Output(path, written=False, kept=True))
             continue
         outputs.append(Output(path, writer.write(path, content, executable)))
-    return ExportResult(fn, outputs, start)
+    return ExportResult(fn, outputs, start, notes(fn, source))

@@ -2,6 +2,12 @@
 
 Parsers produce it, ``layout`` lays it out, targets render it. Every element keeps
 the source location it came from, so diagnostics can point at it.
+
+``native`` (on :class:`Function` and :class:`Param`) holds what a provider in the source's own
+language needs to call the real function, as plain strings: the exact native type spelling,
+the class, package or module that owns the function, the error idiom, C's pointer and length
+pairs. The wire layout never reads it (it depends on the wire types and the function name
+only). docs/types.md lists every key per language.
 """
 
 from __future__ import annotations
@@ -39,7 +45,9 @@ class Param:
     name: str
     type: WireType
     location: Location | None = None
-    keyword_only: bool = False  # Python: a parameter after '*' is passed by keyword
+    keyword_only: bool = False  # Python: a parameter after '*' is passed by keyword (Ruby: a keyword argument)
+    # how the source language spells and passes it, e.g. {"type": "&str"} (docs/types.md)
+    native: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,9 @@ class Function:
 
     ``raw`` functions have no typed signature: they take and return opaque bytes.
     ``source`` is the path of the file the signature was read from (None for raw),
-    ``language`` the parser that read it.
+    ``language`` the parser that read it (python, rust, go, c, js, ts, ruby, java, csharp).
+    ``native`` is what a provider in that language needs to call it (docs/types.md), for
+    example {"errors": "go-error", "package": "calc"}; empty for Python.
     """
 
     name: str
@@ -60,16 +70,22 @@ class Function:
     location: Location | None = None
     doc: str = ""
     channel: str = field(default="")
+    native: dict[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def channel_name(self) -> str:
         return self.channel or self.name
 
     def to_json(self) -> dict[str, Any]:
-        """A plain-JSON form, used to remember what a unified file holds."""
-        return {
+        """A plain-JSON form, used to remember what a unified file holds.
+
+        ``native`` is written only when there is some (a parameter's as a fourth item), so the
+        records of Python functions are what they were before it existed.
+        """
+        data: dict[str, Any] = {
             "name": self.name,
-            "params": [[p.name, p.type.value, p.keyword_only] for p in self.params],
+            "params": [[p.name, p.type.value, p.keyword_only, *([dict(p.native)] if p.native else [])]
+                       for p in self.params],
             "result": self.result.value,
             "raw": self.raw,
             "source": self.source,
@@ -77,16 +93,27 @@ class Function:
             "doc": self.doc,
             "channel": self.channel,
         }
+        if self.native:
+            data["native"] = dict(self.native)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Function:
         return cls(
             name=data["name"],
-            params=tuple(Param(p[0], WireType(p[1]), keyword_only=bool(p[2:3] and p[2])) for p in data["params"]),
+            params=tuple(Param(p[0], WireType(p[1]), keyword_only=bool(p[2:3] and p[2]),
+                               native=_strings(p[3] if len(p) > 3 else {})) for p in data["params"]),
             result=WireType(data["result"]),
             raw=bool(data["raw"]),
             source=data.get("source"),
             language=data.get("language"),
             doc=data.get("doc", ""),
             channel=data.get("channel", ""),
+            native=_strings(data.get("native", {})),
         )
+
+
+def _strings(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise TypeError("native must map strings to strings")
+    return dict(value)

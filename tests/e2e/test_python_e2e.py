@@ -29,12 +29,14 @@ def test_every_type_round_trips(project: Project) -> None:
             every(-5, 2**62, 1.5, -0.1, True, "h\\u00e9llo \\u2713", b"\\x00\\xff"),
             every(2**31 - 1, -2**63, -0.0, 1e300, False, "", b""),
             every(0, 0, 3.4028234663852886e38, 5e-324, True, "x" * 252, bytes(4092)),
+            every(0, 0, -3.4028235677973362e38, 0.0, True, "", b""),  # rounds to -FLT_MAX: allowed
         ]))
     """)
     assert got == [
         "-5|4611686018427387904|1.5|-0.1|True|7:h\u00e9llo \u2713|2:00ff:255",
         f"2147483647|{-2**63}|-0.0|1e+300|False|0:|0::0",
         "0|0|3.4028234663852886e+38|5e-324|True|252:xxxxxxxxxxxx|4092:00000000:0",
+        "0|0|-3.4028234663852886e+38|0.0|True|0:|0::0",
     ]
 
 
@@ -91,6 +93,7 @@ def test_bad_values_fail_at_the_caller_before_anything_is_sent(project: Project)
             "int32 range": lambda: every(2**31, 1, 1.0, 1.0, True, "", b""),
             "int64 range": lambda: every(1, -2**63 - 1, 1.0, 1.0, True, "", b""),
             "float32 overflow": lambda: every(1, 1, 1e39, 1.0, True, "", b""),
+            "float32 rounds to inf": lambda: every(1, 1, 3.4028235677973366e38, 1.0, True, "", b""),
             "inexact double": lambda: every(1, 1, 1.0, 2**53 + 1, True, "", b""),
             "bool": lambda: every(1, 1, 1.0, 1.0, 1, "", b""),
             "str type": lambda: every(1, 1, 1.0, 1.0, True, b"x", b""),
@@ -112,6 +115,7 @@ def test_bad_values_fail_at_the_caller_before_anything_is_sent(project: Project)
         "int64 range": "parameter 'i64' = -9223372036854775809 does not fit int64 "
                        "(-9223372036854775808..9223372036854775807)",
         "float32 overflow": "parameter 'f32' = 1e+39 overflows float32",
+        "float32 rounds to inf": "parameter 'f32' = 3.4028235677973366e+38 overflows float32",
         "inexact double": "parameter 'f64' = 9007199254740993 cannot be represented exactly as a double",
         "bool": "parameter 'flag' expects a bool, got int 1",
         "str type": "parameter 'text' expects a str, got bytes b'x'",

@@ -144,11 +144,6 @@ CASES = {
         ["add", "."],
         [".:1:1: error: '.' is not a file"],
     ),
-    "an unsupported source language": (
-        ["add", "../../../pyproject.toml"],
-        ["../../../pyproject.toml:1:1: error: cannot read signatures from '.toml' files yet "
-         "(supported: .py, .pyi)"],
-    ),
     "invalid function name": (
         ["2fast", "valid.py"],
         ["metropipe: error: '2fast' is not a valid function name (ASCII letters, digits and '_', not starting "
@@ -175,6 +170,21 @@ CASES = {
 def test_bad_input_is_reported_exactly(case: str, tmp_path: Path) -> None:
     args, expected = CASES[case]
     assert fails(*args, "--target", "python", out=tmp_path) == expected
+
+
+def test_an_unknown_extension_gives_raw_stubs_and_says_so(tmp_path: Path) -> None:
+    """Not an error (issue 4): raw-bytes stubs and a provider skeleton, with a one-line notice."""
+    (tmp_path / "add.toml").write_text("[add]\n", encoding="utf-8")
+    proc = metropipe("export", "add", "add.toml", "--target", "python", cwd=tmp_path)
+    assert proc.stderr.splitlines() == [
+        "metropipe: note: cannot read signatures from '.toml' files (supported: .c, .cjs, .cs, .cts, .go, .h, "
+        ".java, .js, .mjs, .mts, .py, .pyi, .rb, .rs, .ts): generated raw-bytes stubs for 'add' (call(bytes) -> "
+        "bytes) and a provider skeleton to fill in"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.py")) == [
+        "metropipe/add/provider.py", "metropipe/add/stub.py"]
+    assert "no source (add, raw bytes)" in (tmp_path / "metropipe/add/stub.py").read_text(encoding="utf-8")
+    missing = metropipe("export", "add", "gone.toml", "--target", "python", cwd=tmp_path, check=False)
+    assert (missing.returncode, missing.stderr) == (1, "gone.toml:1:1: error: no such file: 'gone.toml'\n")
 
 
 def test_unknown_target_names_the_valid_ones(tmp_path: Path) -> None:

@@ -85,6 +85,7 @@ def python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = _env(root)
     src = root / "src"
     shutil.copytree(ROOT / "metropipe", src / "metropipe", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "make", src / "make")  # data files the wheel installs (share/metropipe/make)
     for name in ("pyproject.toml", "README.md"):
         if (ROOT / name).is_file():
             shutil.copy(ROOT / name, src / name)
