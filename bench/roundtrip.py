@@ -88,6 +88,18 @@ CLIENTS: dict[str, dict[str, list]] = {
     "rust": {"tools": ["rustc"],
              "build": [["rustc", "--edition", "2021", "-O", "{bench}/rust_client.rs", "-o", "{work}/client"]],
              "run": ["{work}/client"]},
+    "java": {"tools": ["javac", "java"],
+             "build": [["javac", "-d", "{work}/classes", "-sourcepath", "{stubs}", "{bench}/java_client.java"]],
+             "run": ["java", "-cp", "{work}/classes", "JavaClient"]},
+    "csharp": {"tools": ["mcs", "mono"],
+               "build": [["mcs", "-unsafe", "-langversion:7.2", "-out:{work}/client.exe", "{bench}/csharp_client.cs",
+                          "{stubs}/metropipe/add/stub.cs", "{stubs}/metropipe/Metropipe.Runtime.cs"]],
+               "run": ["mono", "{work}/client.exe"]},
+    "js": {"tools": ["node", "gcc"], "build": [], "run": ["node", "{bench}/js_client.js", "{stubs}"]},
+    "ruby": {"tools": ["ruby"], "build": [], "run": ["ruby", "{bench}/ruby_client.rb", "{stubs}"]},
+    # each call starts `metropipe proxy`, a Python process: a few calls are enough
+    "bash": {"tools": ["bash"], "build": [], "run": ["bash", "{bench}/bash_client.sh", "{stubs}"],
+             "max_calls": [40, 20]},
 }
 
 
@@ -171,8 +183,9 @@ def main() -> int:
             for argv in recipe["build"]:
                 subprocess.run(fill(argv), cwd=scratch, env={**env, "METROPIPE_STUBS": str(work)}, check=True,
                                capture_output=True)
+            limits = recipe.get("max_calls", [args.calls, args.gap_calls])
             for gap, label in ((0, f"{key}_to_python"), (1000, f"{key}_to_python_1ms_gap")):
-                n = args.calls if gap == 0 else args.gap_calls
+                n = min(args.calls, limits[0]) if gap == 0 else min(args.gap_calls, limits[1])
                 out = subprocess.run([*fill(recipe["run"]), str(n), str(gap)], env=env, capture_output=True,
                                      text=True, check=True, cwd=scratch)
                 results[label] = json.loads(out.stdout)

@@ -1203,3 +1203,18 @@ def test_flat_stubs_share_one_runtime_file_whoever_wrote_it(tmp_path: Path) -> N
     first = (tmp_path / "metropipe" / "metropipe-runtime.go").read_bytes()
     metropipe("export", "neg", "svc.py", "--target", "go", "--flat", "-q", cwd=tmp_path)
     assert (tmp_path / "metropipe" / "metropipe-runtime.go").read_bytes() == first
+
+
+def test_go_package_builds_beside_every_other_targets_files(tmp_path: Path) -> None:
+    # Namespace mode puts every target's files in one folder: Go must still build it
+    # (Go refuses a .c file in a package without cgo: the JS addon is "_metropipe_shm.c").
+    require("go")
+    from metropipe import targets
+
+    (tmp_path / "svc.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
+    every = [k for k in targets.TARGETS if k not in ("c-direct", "c-linker")]
+    metropipe("export", "add", "svc.py", "--target", *every, "-q", cwd=tmp_path)
+    (tmp_path / "go.mod").write_text("module example.com/app\n\ngo 1.19\n")
+    proc = subprocess.run(["go", "vet", "./metropipe/add"], cwd=tmp_path, env=go_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr

@@ -252,11 +252,11 @@ def test_addon_compiles_clean(all_stubs: Path, tmp_path: Path) -> None:
                                   check=True).stdout.strip())
     if not (include / "node_api.h").is_file():
         include = Path("/usr/include/node")
-    sources = {p.read_text().split("\n", 1)[1] for p in all_stubs.rglob("metropipe_shm.c")}
+    sources = {p.read_text().split("\n", 1)[1] for p in all_stubs.rglob("_metropipe_shm.c")}
     assert len(sources) == 1, "the addon differs between stubs (past its header line)"
     for opt in ("-O0", "-O2"):
         proc = subprocess.run([require("gcc"), "-shared", "-fPIC", opt, "-Wall", "-Wextra", "-Werror", "-Wshadow",
-                               f"-I{include}", str(all_stubs / "metropipe_shm.c"), "-o", str(tmp_path / "a.node")],
+                               f"-I{include}", str(all_stubs / "_metropipe_shm.c"), "-o", str(tmp_path / "a.node")],
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
 
@@ -285,14 +285,14 @@ def test_stubs_load_together_and_time_out_without_provider(all_stubs: Path, tmp_
 
 def test_paths_by_mode_and_determinism() -> None:
     assert list(js_target.files([ADD], "namespace", HEADER, None)) == ["metropipe/add/stub.js",
-                                                                       "metropipe/add/metropipe_shm.c"]
-    assert list(js_target.files([ADD], "flat", HEADER, None)) == ["metropipe/add.js", "metropipe/metropipe_shm.c"]
-    assert list(js_target.files([ADD, GREET], "unify", HEADER, "[]")) == ["metropipe.js", "metropipe_shm.c"]
+                                                                       "metropipe/add/_metropipe_shm.c"]
+    assert list(js_target.files([ADD], "flat", HEADER, None)) == ["metropipe/add.js", "metropipe/_metropipe_shm.c"]
+    assert list(js_target.files([ADD, GREET], "unify", HEADER, "[]")) == ["metropipe.js", "_metropipe_shm.c"]
     assert js_target.files([EVERY], "namespace", HEADER, None) == js_target.files([EVERY], "namespace", HEADER, None)
     files = js_target.files([ADD, GREET], "unify", HEADER, '[{"a":"*/"}]')
     text = files["metropipe.js"]
     assert text.startswith(f"/* {HEADER} */\n// metropipe-unified: [{{\"a\":\"*/\"}}]\n")
-    assert files["metropipe_shm.c"].startswith(f"/* {HEADER} */\n")
+    assert files["_metropipe_shm.c"].startswith(f"/* {HEADER} */\n")
     assert "add(a: number, b: number, options?: {timeout?: number}): number" in text
     assert "greetAsync(name: string, options?: {timeout?: number}): Promise<string>" in text
 
@@ -509,7 +509,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in E2E_FUNCTIONS:
         metropipe("export", name, "services.py", "--target", "js", "python", "--out", "out", "-q", cwd=root)
     for name in E2E_FUNCTIONS:
-        for file in ("stub.js", "metropipe_shm.c", "provider.py"):
+        for file in ("stub.js", "_metropipe_shm.c", "provider.py"):
             assert (root / "out" / "metropipe" / name / file).is_file()
     return root
 
@@ -746,7 +746,7 @@ def test_unify_through_the_cli(tmp_path: Path, addon_dir: Path, shm_dir: Path) -
     text = (tmp_path / "out" / "metropipe.js").read_text()
     assert re.findall(r"^// ===== (\w+)\(", text, re.M) == ["add", "every", "shout"]
     assert len(re.findall(r"^// metropipe-unified: \[.*\]$", text, re.M)) == 1
-    assert (tmp_path / "out" / "metropipe_shm.c").is_file()
+    assert (tmp_path / "out" / "_metropipe_shm.c").is_file()
     stub = str(tmp_path / "out" / "metropipe.js")
     got = drive([{"op": "call", "stub": stub, "export": "shout", "args": [arg("string", "x")],
                   "options": {"timeout": 0.02}, "async": False},

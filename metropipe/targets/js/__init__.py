@@ -1,7 +1,7 @@
-"""The ``js`` target: ``stub.js`` (Node.js, CommonJS) plus ``metropipe_shm.c``, a tiny N-API addon.
+"""The ``js`` target: ``stub.js`` (Node.js, CommonJS) plus ``_metropipe_shm.c``, a tiny N-API addon.
 
 Node cannot map a file into a SharedArrayBuffer, and ``Atomics.wait`` sleeps only on one.
-So the stub ships the C source of a small N-API addon beside itself (``metropipe_shm.c``:
+So the stub ships the C source of a small N-API addon beside itself (``_metropipe_shm.c``:
 mmap as an external ArrayBuffer, futex wait/wake, kill(pid, 0) with the zombie check) and
 builds it on first use with the system C compiler into a per-user cache, keyed by a hash
 of its source; the call protocol itself (spec/wire.md section 6) is JavaScript with real
@@ -26,7 +26,7 @@ KEY = "js"
 LANGUAGE = "JavaScript"
 EXT = ".js"
 UNIFIED = "metropipe.js"
-ADDON = "metropipe_shm.c"  # beside the stub, in every mode
+ADDON = "_metropipe_shm.c"  # beside the stub, in every mode; the "_" makes Go's tools ignore it
 
 CLIENT_ERRORS = {"TIMEOUT": 16, "ARGUMENT": 17, "CHANNEL": 18, "PROVIDER_DIED": 19, "PROTOCOL": 20}  # as in C
 CHANNEL_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}\Z")
