@@ -58,6 +58,8 @@ from metropipe.layout import (
 _SPIN_S = 0.0002  # spin this long before sleeping (spec 6.1: bounded)
 _SPIN_CHECK = 32  # polls between clock reads (and yields) while spinning
 _FAST_SPIN = range(300)  # polls right after posting, before looking at the clock
+_SHORT_SLICE_S = 0.001  # an idle provider's sleep slice during its first _SHORT_SLICES_FOR_S
+_SHORT_SLICES_FOR_S = 0.05
 # While spinning, yield the CPU every _SPIN_CHECK polls: a peer the kernel woke onto
 # this CPU then runs at once instead of waiting for the spin to end.
 _yield = os.sched_yield if hasattr(os, "sched_yield") else (lambda: None)
@@ -583,10 +585,14 @@ class Channel:
                 if s & STATE_MASK == REQUEST:
                     return s
             _yield()
+        # Sleep in short slices at first: a caller that cannot wake a futex (Java 17) and
+        # calls steadily is then served within ~1 ms; long idleness costs 10 ms slices.
+        short_until = spin_end + _SHORT_SLICES_FOR_S
         while not should_stop():
             s = h[0]
             if s & STATE_MASK == REQUEST:
                 return s
             if s & SLEEPER or self.cas(self._status, s, s | SLEEPER):
-                self.sleep(self._status, s | SLEEPER, SLICE_S)
+                self.sleep(self._status, s | SLEEPER,
+                           _SHORT_SLICE_S if time.monotonic() < short_until else SLICE_S)
         return -1
