@@ -8,62 +8,129 @@ the end (``encode_*``/``decode_*``) writes and checks the golden vectors.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 from metropipe.model import Function, WireType
-
-WIRE_VERSION = 1
-
-# Header (spec section 2)
-HEADER_SIZE = 32
-OFF_STATUS = 0
-OFF_LOCK = 4
-OFF_SIZE = 8
-OFF_CAPACITY = 12
-OFF_ERROR = 16
-OFF_PROVIDER = 20
-OFF_FINGERPRINT = 24
-
-STATE_MASK = 0xFF
-SLEEPER = 0x80000000
-CONTENDED = 0x80000000
-PID_MASK = 0x3FFFFFFF
-
-IDLE, REQUEST, BUSY, RESPONSE, ERROR = 0, 1, 2, 3, 4
-STATES = {"IDLE": IDLE, "REQUEST": REQUEST, "BUSY": BUSY, "RESPONSE": RESPONSE, "ERROR": ERROR}
-
-# Error codes (spec section 5)
-E_APPLICATION = 1
-E_LAYOUT_MISMATCH = 2
-E_BAD_REQUEST = 3
-E_BAD_RESULT = 4
-E_PROVIDER_RESTARTED = 5
-ERROR_CODES = {
-    "APPLICATION": E_APPLICATION,
-    "LAYOUT_MISMATCH": E_LAYOUT_MISMATCH,
-    "BAD_REQUEST": E_BAD_REQUEST,
-    "BAD_RESULT": E_BAD_RESULT,
-    "PROVIDER_RESTARTED": E_PROVIDER_RESTARTED,
-}
-ERROR_MESSAGE_MAX = 1020
-
-# Client-side error codes (spec section 5): never on the wire, the same in every language
-E_TIMEOUT = 16
-E_ARGUMENT = 17
-E_CHANNEL = 18
-E_PROVIDER_DIED = 19
-E_PROTOCOL = 20
-CLIENT_ERROR_CODES = {
-    "TIMEOUT": E_TIMEOUT,
-    "ARGUMENT": E_ARGUMENT,
-    "CHANNEL": E_CHANNEL,
-    "PROVIDER_DIED": E_PROVIDER_DIED,
-    "PROTOCOL": E_PROTOCOL,
-}
+from metropipe.runtime.wire import (  # re-exported: targets take every wire number from layout
+    BUSY as BUSY,
+)
+from metropipe.runtime.wire import (
+    CHANNEL_PREFIX as CHANNEL_PREFIX,
+)
+from metropipe.runtime.wire import (
+    CLIENT_ERROR_CODES as CLIENT_ERROR_CODES,
+)
+from metropipe.runtime.wire import (
+    CONTENDED as CONTENDED,
+)
+from metropipe.runtime.wire import (
+    DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S,
+)
+from metropipe.runtime.wire import (
+    DIR_ENV as DIR_ENV,
+)
+from metropipe.runtime.wire import (
+    E_APPLICATION as E_APPLICATION,
+)
+from metropipe.runtime.wire import (
+    E_ARGUMENT as E_ARGUMENT,
+)
+from metropipe.runtime.wire import (
+    E_BAD_REQUEST as E_BAD_REQUEST,
+)
+from metropipe.runtime.wire import (
+    E_BAD_RESULT as E_BAD_RESULT,
+)
+from metropipe.runtime.wire import (
+    E_CHANNEL as E_CHANNEL,
+)
+from metropipe.runtime.wire import (
+    E_LAYOUT_MISMATCH as E_LAYOUT_MISMATCH,
+)
+from metropipe.runtime.wire import (
+    E_PROTOCOL as E_PROTOCOL,
+)
+from metropipe.runtime.wire import (
+    E_PROVIDER_DIED as E_PROVIDER_DIED,
+)
+from metropipe.runtime.wire import (
+    E_PROVIDER_RESTARTED as E_PROVIDER_RESTARTED,
+)
+from metropipe.runtime.wire import (
+    E_TIMEOUT as E_TIMEOUT,
+)
+from metropipe.runtime.wire import (
+    ERROR as ERROR,
+)
+from metropipe.runtime.wire import (
+    ERROR_CODES as ERROR_CODES,
+)
+from metropipe.runtime.wire import (
+    ERROR_MESSAGE_MAX as ERROR_MESSAGE_MAX,
+)
+from metropipe.runtime.wire import (
+    HEADER_SIZE as HEADER_SIZE,
+)
+from metropipe.runtime.wire import (
+    IDLE as IDLE,
+)
+from metropipe.runtime.wire import (
+    OFF_CAPACITY as OFF_CAPACITY,
+)
+from metropipe.runtime.wire import (
+    OFF_ERROR as OFF_ERROR,
+)
+from metropipe.runtime.wire import (
+    OFF_FINGERPRINT as OFF_FINGERPRINT,
+)
+from metropipe.runtime.wire import (
+    OFF_LOCK as OFF_LOCK,
+)
+from metropipe.runtime.wire import (
+    OFF_PROVIDER as OFF_PROVIDER,
+)
+from metropipe.runtime.wire import (
+    OFF_SIZE as OFF_SIZE,
+)
+from metropipe.runtime.wire import (
+    OFF_STATUS as OFF_STATUS,
+)
+from metropipe.runtime.wire import (
+    PID_MASK as PID_MASK,
+)
+from metropipe.runtime.wire import (
+    RAW_CAPACITY as RAW_CAPACITY,
+)
+from metropipe.runtime.wire import (
+    REQUEST as REQUEST,
+)
+from metropipe.runtime.wire import (
+    RESPONSE as RESPONSE,
+)
+from metropipe.runtime.wire import (
+    SLEEPER as SLEEPER,
+)
+from metropipe.runtime.wire import (
+    SLICE_S as SLICE_S,
+)
+from metropipe.runtime.wire import (
+    STATE_MASK as STATE_MASK,
+)
+from metropipe.runtime.wire import (
+    STATES as STATES,
+)
+from metropipe.runtime.wire import (
+    TIMEOUT_ENV as TIMEOUT_ENV,
+)
+from metropipe.runtime.wire import (
+    WIRE_VERSION as WIRE_VERSION,
+)
+from metropipe.runtime.wire import (
+    fingerprint as fingerprint,
+)
 
 # Payload slots (spec section 3)
 SLOT_SIZE = {
@@ -88,14 +155,6 @@ LENGTH_PREFIX = 4
 STRING_MAX = SLOT_SIZE[WireType.STRING] - LENGTH_PREFIX  # 252
 BYTES_MAX = SLOT_SIZE[WireType.BYTES] - LENGTH_PREFIX  # 4092
 MIN_CAPACITY = 1024
-RAW_CAPACITY = 4096
-
-# Call semantics (spec section 6)
-DEFAULT_TIMEOUT_S = 5.0
-TIMEOUT_ENV = "METROPIPE_TIMEOUT"
-SLICE_S = 0.010
-DIR_ENV = "METROPIPE_DIR"
-CHANNEL_PREFIX = "metro_"
 
 
 @dataclass(frozen=True)
@@ -149,9 +208,6 @@ def canonical_signature(fn: Function) -> str:
     return f"{fn.name}({args})->{fn.result.value}"
 
 
-def fingerprint(signature: str) -> int:
-    digest = hashlib.sha256(f"metropipe/{WIRE_VERSION} {signature}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") or 1
 
 
 def compute(fn: Function) -> Layout:

@@ -40,7 +40,7 @@ import os
 import re
 import sys
 
-from metropipe import layout
+from metropipe.runtime import wire as layout  # the wire's numbers, without the generator's imports
 
 EXIT_OK = 0
 EXIT_APPLICATION = 1

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 # --- wire constants ---
-from metropipe.layout import (
+from metropipe.runtime.wire import (
     BUSY,
     CHANNEL_PREFIX,
     CONTENDED,

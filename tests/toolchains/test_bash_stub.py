@@ -504,8 +504,9 @@ def test_proxy_is_binary_safe_and_lean(tmp_path: Path, shm_dir: Path) -> None:
     assert (bad.returncode, bad.stdout, bad.stderr) == (
         9, b"", b"metropipe proxy: PROTOCOL: bad response on channel 'x': size 4097 > capacity 4096\n")
     imported = set(re.findall(r"\|\s+(metropipe[\w.]*)$", proc.stderr.decode(), re.M))
-    assert imported <= {"metropipe", "metropipe.cli", "metropipe.proxy", "metropipe.layout", "metropipe.model",
-                        "metropipe.runtime", "metropipe.runtime.shm"}, imported
+    # the generator (layout, model, jinja2) stays out: proxy needs only the runtime and its constants
+    assert imported <= {"metropipe", "metropipe.cli", "metropipe.proxy", "metropipe.runtime", "metropipe.runtime.shm",
+                        "metropipe.runtime.wire"}, imported
 
 
 # --- 4. against the real Python provider -------------------------------------------------
