@@ -588,7 +588,7 @@ def _stand_in(e: Export) -> Function:
 
 
 def build(manifest_path: str, jobs: int | None = None, depfile: str | None = None, stamp: str | None = None,
-          verbose: bool = False, quiet: bool = False) -> int:
+          verbose: bool = False, quiet: bool = False, libraries: bool = True) -> int:
     from metropipe import manifest as manifest_module
 
     started = time.perf_counter()
@@ -606,13 +606,14 @@ def build(manifest_path: str, jobs: int | None = None, depfile: str | None = Non
         try:
             engine.write(summary)
             engine.remove(removals, summary)
-            engine.libraries(jobs or os.cpu_count() or 1, summary)
+            if libraries:  # without: the build system compiles them (cmake/metropipeConfig.cmake)
+                engine.libraries(jobs or os.cpu_count() or 1, summary)
         finally:
             engine.save()
         problems = sorted([engine.refusal(rel) for rel in refusals] + engine.problems, key=_order)
         if not problems:
             if depfile:
-                write_depfile(engine, depfile, stamp)
+                write_depfile(engine, depfile, stamp, libraries)
             if stamp:
                 touch_stamp(engine, stamp)
     if not quiet:
@@ -759,13 +760,13 @@ def depfile_inputs(engine: Engine) -> list[str]:
     return ours + sorted(str(_engine_root() / p) for p in engine.engine_files if _file_group(p) in groups)
 
 
-def write_depfile(engine: Engine, depfile: str, stamp: str | None) -> None:
+def write_depfile(engine: Engine, depfile: str, stamp: str | None, libraries: bool = True) -> None:
     """Make syntax: ``outputs: inputs`` (or, with a stamp, ``stamp: inputs outputs``), and an empty rule per
     prerequisite so that make does not stop when one of them is deleted (gcc's -MP)."""
     from metropipe import writer
 
     inputs = depfile_inputs(engine)
-    outputs = sorted(engine.show(p) for p in engine.outputs())
+    outputs = sorted(engine.show(p) for p, kind in engine.outputs().items() if libraries or kind != "library")
     if stamp:
         targets, prerequisites = [stamp], inputs + outputs
     else:
@@ -967,7 +968,7 @@ def run(args: Any) -> int:
     if args.command == "build":
         if args.jobs is not None and args.jobs < 1:
             raise UserError(Diagnostic(f"--jobs must be at least 1, not {args.jobs}"))
-        return build(args.manifest, args.jobs, args.depfile, args.stamp, args.verbose, args.quiet)
+        return build(args.manifest, args.jobs, args.depfile, args.stamp, args.verbose, args.quiet, args.libraries)
     if args.command == "check":
         return check(args.manifest, args.git, args.verbose, args.quiet)
     if args.command == "outputs":

@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="one file per language holding every exported function")
     e.add_argument("--channel", metavar="NAME", help="channel name (default: the function's name)")
     e.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    e.add_argument("--depfile", metavar="FILE", help="also write a Make-syntax depfile: the files written depend on "
+                                                     "the source, the files its parser read and metropipe itself")
+    e.add_argument("--stamp", metavar="FILE", help="touch FILE after a successful export; with --depfile, FILE is "
+                                                   "its only target (for make, which cannot restat)")
+    e.add_argument("--list", action="store_true", help="print the files the export writes, one a line, and write "
+                                                       "nothing")
     e.set_defaults(mode="namespace")
     x = sub.add_parser("proxy", help="one call over a channel: request payload on stdin, response payload on stdout",
                        description="Post the request payload read from stdin on CHANNEL and write the response "
@@ -62,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_build_commands(sub)
     p.add_argument("--make-include", action="store_true", help="print the path of metropipe.mk (for a Makefile's "
                    "include) and exit")
+    p.add_argument("--cmake-dir", action="store_true", help="print the folder of metropipeConfig.cmake (for "
+                   "-Dmetropipe_ROOT=...) and exit")
     return p
 
 
@@ -78,6 +86,8 @@ def _add_build_commands(sub: Any) -> None:
     b.add_argument("--depfile", metavar="FILE", help="write a Make-syntax depfile: the outputs depend on every input")
     b.add_argument("--stamp", metavar="FILE", help="make FILE newer than every input and output after a successful "
                                                    "build; with --depfile, FILE is its only target")
+    b.add_argument("--no-libraries", dest="libraries", action="store_false",
+                   help="generate only: leave c-linker libraries to the build system (CMake)")
     b.add_argument("--verbose", "-v", action="store_true", help="say why each export is regenerated")
     b.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     c = sub.add_parser("check", parents=[common], help="exit 1 if any generated file is missing, outdated, orphaned "
@@ -116,7 +126,21 @@ def _export(args: argparse.Namespace) -> int:
                            f"available now: {', '.join(available)}")
             if key not in keys:
                 keys.append(key)
-    result = export.export(args.function, args.source, keys, args.out, args.mode, args.channel)
+    result = export.export(args.function, args.source, keys, args.out, args.mode, args.channel, dry_run=args.list)
+    if args.list:
+        for o in result.outputs:
+            print(o.path)
+        return 0
+    if args.depfile:
+        from metropipe import depfile
+
+        depfile.write(args.depfile, [args.stamp] if args.stamp else [str(o.path) for o in result.outputs],
+                      depfile.inputs_of(args.source))
+    if args.stamp:
+        from pathlib import Path
+
+        Path(args.stamp).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.stamp).touch()
     if args.source is None and not args.quiet:
         print(f"metropipe: note: no source file: generated raw-bytes stubs for '{args.function}' "
               "(call(bytes) -> bytes) and a provider skeleton to fill in", file=sys.stderr)
@@ -134,7 +158,7 @@ def _export(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None and not args.make_include:
+    if args.command is None and not (args.make_include or args.cmake_dir):
         parser.print_help(sys.stderr)
         return 2
     if args.command == "proxy":
@@ -150,6 +174,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from metropipe import build
 
             print(build.make_include())
+            return 0
+        if args.cmake_dir:
+            from metropipe import depfile
+
+            print(depfile.cmake_dir())
             return 0
         if args.command == "export":
             return _export(args)

@@ -179,7 +179,8 @@ def render(unit: Unit, functions: list[Function], options: dict[str, Any] | None
 
 
 def export(function: str, source: str | None, target_keys: list[str], out: str = ".",
-           mode: str = "namespace", channel: str | None = None) -> ExportResult:
+           mode: str = "namespace", channel: str | None = None, dry_run: bool = False) -> ExportResult:
+    """Parse, render and write (nothing with ``dry_run``: the outputs are listed only)."""
     root = Path(out)
     fn = prepare(function, source, out, channel)
     _check_python_module_name(fn, target_keys, mode)
@@ -207,6 +208,9 @@ def export(function: str, source: str | None, target_keys: list[str], out: str =
     for rel_path in sorted(planned):
         content, executable = planned[rel_path]
         path = root / rel_path
+        if dry_run:
+            outputs.append(Output(path, written=False))
+            continue
         if rel_path in skeleton and path.exists():
             outputs.append(Output(path, written=False, kept=True))
             continue

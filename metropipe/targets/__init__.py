@@ -37,7 +37,16 @@ TARGETS = {
     "ruby": "ruby",
     "bash": "bash",
 }
-PROVIDERS = {"python": "python_provider"}  # source language -> provider target module
+PROVIDERS = {  # source language -> provider target module
+    "python": "python_provider",
+    "js": "js_provider",
+    "ts": "js_provider",
+    "ruby": "ruby_provider",
+    "java": "java_provider",
+    "rust": "rust_provider",
+    "go": "go_provider",
+    "c": "c_provider",
+}
 
 
 def load(key: str) -> ModuleType:

@@ -31,7 +31,15 @@ FIXTURES = ROOT / "tests" / "fixtures" / "matrix"
 CLIENTS = ROOT / "tests" / "matrix" / "clients"
 FUNCTIONS = ("every", "boom", "echo_bytes", "ping")
 # provider language -> the scenario's source file in that language
-PROVIDERS = {"python": "scenario.py"}
+PROVIDERS = {
+    "python": "scenario.py",
+    "java": "Scenario.java",
+    "js": "scenario.mjs",
+    "ruby": "scenario.rb",
+    "rust": "scenario.rs",
+    "go": "scenario.go",
+    "c": "scenario.c",
+}
 
 
 def expected() -> str:
@@ -64,7 +72,20 @@ class Deployment:
     env: dict[str, str]
 
 
-def _wait_registered(shm: Path, name: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def _descends(pid: int, ancestor: int) -> bool:
+    """Whether ``pid`` is ``ancestor`` or a process it started (a start command's shell need not exec)."""
+    for _ in range(8):
+        if pid == ancestor:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return False
+    return False
+
+
+def _wait_registered(shm: Path, name: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """The PID of the provider ``proc`` started, once it has registered."""
     path = shm / f"metro_{name}"
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -72,8 +93,9 @@ def _wait_registered(shm: Path, name: str, proc: subprocess.Popen[bytes], timeou
             raise RuntimeError(f"the {name} provider exited with {proc.returncode}")
         if path.exists():
             head = path.read_bytes()[:32].ljust(32, b"\0")
-            if struct.unpack_from("<I", head, 20)[0] == proc.pid:
-                return
+            pid = struct.unpack_from("<I", head, 20)[0]
+            if pid and _descends(pid, proc.pid):
+                return pid
         time.sleep(0.01)
     raise RuntimeError(f"the {name} provider did not register within {timeout} s")
 
@@ -96,22 +118,39 @@ def deploy(provider: str, work: Path) -> Iterator[Deployment]:
         subprocess.run([sys.executable, "-m", "metropipe", "export", fn, source, "--target", *available, "-q"],
                        cwd=stubs, env=env, check=True, capture_output=True)
     procs = []
+    pids = []  # the providers' own PIDs (a start command's shell may run them as its children)
     try:
         for fn in FUNCTIONS:
-            p = subprocess.Popen([sys.executable, str(stubs / "metropipe" / fn / "provider.py")], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if provider == "python":
+                p = subprocess.Popen([sys.executable, str(stubs / "metropipe" / fn / "provider.py")], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            else:  # the start command export prints: builds, then runs the provider (exec'd or a child)
+                p = subprocess.Popen(["sh", "-c", _start_command(provider, fn, stubs / source, stubs)], cwd=stubs,
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             procs.append(p)
-            _wait_registered(shm, fn, p)
+            pids.append(_wait_registered(shm, fn, p, timeout=30 if provider == "python" else 180))
         yield Deployment(stubs, shm, env)
     finally:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for p in procs:
-            if p.poll() is None:
+            if p.poll() is None and p.pid not in pids:
                 p.send_signal(signal.SIGTERM)
         for p in procs:
             try:
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+
+def _start_command(provider: str, fn: str, source: Path, stubs: Path) -> str:
+    from metropipe import export, targets
+
+    function = export.prepare(fn, str(source), str(stubs))
+    return str(targets.load_provider(provider).start_command(function, "namespace", "."))
 
 
 def _target_exists(key: str) -> bool:

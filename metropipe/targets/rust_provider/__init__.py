@@ -1,0 +1,259 @@
+"""The Rust provider: ``provider.rs`` calls the user's real Rust function and serves its channel.
+
+It is one file, a binary crate built with a plain ``rustc`` (standard library only, no
+Cargo.toml needed): the client target's runtime (``metropipe/targets/rust/templates/runtime.rs.j2``,
+rendered, not copied) with the provider's side of the protocol added as its child module
+``rt::serve`` (spec/wire.md section 6.3), the user's source file as a module, and one handler
+per function that decodes the request, calls the function and encodes its result.
+
+How the user's file is reached depends on what the parser recorded (``Function.native``):
+
+* a function the crate root can see (``pub``, ``pub(crate)``, ``pub(super)``... at the top of
+  the file, or in an inline ``mod``) is called through ``#[path = "<source>"] mod src0;``, so
+  the file may have inner attributes (``#![allow(...)]``), ``//!`` docs and ``mod x;``
+  declarations of its own;
+* a private top-level ``fn`` (no ``pub``) is only visible inside its own module, so the file is
+  included into one (``mod src0 { include!("<source>"); ... }``) and the handler is written
+  inside it; ``include!`` refuses inner attributes and ``//!`` comments, which rustc then
+  reports: make the function ``pub(crate)`` to use the first form;
+* a private ``fn`` inside an inline ``mod`` cannot be called from outside that module at all:
+  ``export`` says so (make it ``pub(crate)``).
+
+Errors: ``Result<T, E>`` (native ``errors: rust-result``) answers ``Err(e)`` as APPLICATION
+with ``e``'s ``Display`` text; a panic is caught and answered as APPLICATION ``panic: <message>``
+(the provider keeps serving). A signature that changed since the export makes the provider
+fail to compile (its arguments and result are typed): export again.
+
+Build and start (one line, printed by ``export``)::
+
+    rustc --edition 2021 -O metropipe/add/provider.rs -o metropipe/add/provider && metropipe/add/provider
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass
+
+from metropipe import layout
+from metropipe.errors import fail
+from metropipe.model import Function, WireType
+from metropipe.render import render
+from metropipe.targets import rust as rust_client
+from metropipe.targets import stub_path
+
+EXT = ".rs"
+UNIFIED = "metropipe_provider.rs"
+EDITION = "2021"
+
+IDENT = re.compile(r"(r#)?[A-Za-z_][A-Za-z0-9_]*\Z")
+PATH = re.compile(r"(r#)?[A-Za-z_][A-Za-z0-9_]*(::(r#)?[A-Za-z_][A-Za-z0-9_]*)*\Z")
+# visibilities the crate root can see from a module of its own ("" and pub(self) cannot)
+PRIVATE = ("", "pub(self)", "pub(in self)")
+
+SCALARS = {
+    WireType.INT32: ("i32", "i32", 4),
+    WireType.INT64: ("i64", "i64", 8),
+    WireType.FLOAT: ("f32", "f32", 4),
+    WireType.DOUBLE: ("f64", "f64", 8),
+}
+
+
+@dataclass(frozen=True)
+class Arg:
+    var: str  # the local holding the decoded value
+    name: str  # the parameter's name in the source (for messages)
+    type: str  # wire type
+    offset: int  # payload-relative
+    rust: str  # i32, String, Vec<u8>...
+    pass_as: str  # the expression passed to the function
+
+
+@dataclass(frozen=True)
+class Handler:
+    name: str
+    handler: str  # the handler fn's name
+    module: str  # the source module it lives in (include mode), "" at the crate root
+    path: str  # how the handler calls the function
+    unsafe: bool
+    fallible: bool  # Result<T, E>
+    args: tuple[Arg, ...]
+    result: str  # wire type or "void"
+    result_rust: str  # i32... for scalars
+    result_size: int
+    signature: str
+    fingerprint: str
+    capacity: int
+    channel: str
+    channel_static: str
+    source: str  # the source file, relative to the provider
+
+
+@dataclass(frozen=True)
+class Source:
+    module: str
+    path: str  # relative to the provider file
+    include: bool
+    handlers: tuple[Handler, ...]
+
+
+def path(mode: str, fn: Function) -> str:
+    return stub_path(mode, fn.name, "provider", EXT, UNIFIED)
+
+
+def files(functions: list[Function], mode: str, header: str, record: str | None) -> dict[str, str]:
+    if record is not None and "\n" in record:
+        raise ValueError("the unified record must be one line")
+    out = path(mode, functions[0])
+    here = posixpath.dirname(out) or "."
+    rel_sources: list[str] = []
+    for fn in functions:
+        _check(fn)
+        rel = posixpath.relpath(fn.source or "", here)
+        if rel not in rel_sources:
+            rel_sources.append(rel)
+    modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
+    include = {rel: False for rel in rel_sources}
+    for fn in functions:
+        if _needs_include(fn):
+            include[posixpath.relpath(fn.source or "", here)] = True
+    handlers = []
+    for i, fn in enumerate(functions):
+        rel = posixpath.relpath(fn.source or "", here)
+        handlers.append(_handler(fn, i, modules[rel], include[rel], rel))
+    sources = [Source(modules[rel], _literal(rel, functions[0]), include[rel],
+                      tuple(h for h, fn in zip(handlers, functions, strict=True)
+                            if posixpath.relpath(fn.source or "", here) == rel))
+               for rel in rel_sources]
+    binary = _binary(out)
+    text = render(
+        __file__,
+        "provider.rs.j2",
+        header=rust_client.comment_text(header),
+        record=record,
+        handlers=handlers,
+        sources=sources,
+        runtime=_runtime(),
+        build=_build_line(out, binary),
+        k={
+            "E_APPLICATION": layout.E_APPLICATION,
+            "E_LAYOUT_MISMATCH": layout.E_LAYOUT_MISMATCH,
+            "E_BAD_REQUEST": layout.E_BAD_REQUEST,
+            "E_BAD_RESULT": layout.E_BAD_RESULT,
+            "E_PROVIDER_RESTARTED": layout.E_PROVIDER_RESTARTED,
+            "STRING_MAX": layout.STRING_MAX,
+            "BYTES_MAX": layout.BYTES_MAX,
+        },
+    )
+    return {out: text}
+
+
+def start_command(fn: Function, mode: str, out: str) -> str:
+    rel = path(mode, fn)
+    full = rel if out in ("", ".") else posixpath.join(out, rel)
+    return _build_line(full, _binary(full))
+
+
+def _binary(source: str) -> str:
+    return source[: -len(EXT)]
+
+
+def _build_line(source: str, binary: str) -> str:
+    run = binary if "/" in binary else f"./{binary}"
+    return (f"rustc --edition {EDITION} -O {shlex.quote(source)} -o {shlex.quote(binary)} && "
+            f"{shlex.quote(run)}")
+
+
+def _runtime() -> str:
+    """The Rust client's runtime, with the provider's side added as ``rt::serve`` (a child
+    module sees the channel's private parts: the mapping, futex sleep and wake, PID checks)."""
+    text = render(rust_client.__file__, "runtime.rs.j2", k=rust_client._constants()).rstrip()
+    if not text.endswith("\n}"):
+        raise RuntimeError("the Rust runtime template no longer ends with its `mod rt` block")
+    serve = render(__file__, "serve.rs.j2", k=rust_client._constants(), e={
+        "APPLICATION": layout.E_APPLICATION,
+        "LAYOUT_MISMATCH": layout.E_LAYOUT_MISMATCH,
+        "BAD_REQUEST": layout.E_BAD_REQUEST,
+        "BAD_RESULT": layout.E_BAD_RESULT,
+        "PROVIDER_RESTARTED": layout.E_PROVIDER_RESTARTED,
+    })
+    return f"{text[:-1]}\n{serve.rstrip()}\n}}\n"
+
+
+def _literal(text: str, fn: Function) -> str:
+    """The inside of a Rust string literal holding ``text``."""
+    if any(ord(c) < 0x20 or c == "\x7f" for c in text):
+        raise fail(f"Rust provider: the path {text!r} has control characters; rename it", fn.location)
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _private(fn: Function) -> bool:
+    """Whether only its own module sees the function (a trait impl's fn is as visible as the trait)."""
+    native = fn.native
+    return not native.get("trait") and native.get("visibility", "pub").replace(" ", "") in PRIVATE
+
+
+def _needs_include(fn: Function) -> bool:
+    return not fn.native.get("module") and _private(fn)
+
+
+def _check(fn: Function) -> None:
+    if fn.raw or fn.language != "rust" or not fn.source:
+        raise ValueError(f"the Rust provider serves functions read from Rust sources, not {fn.name}")
+    native = fn.native
+    where = native.get("module", "")
+    if where and _private(fn):
+        raise fail(f"Rust provider: '{fn.name}' is private to mod '{where}', so the provider cannot call it; "
+                   "make it pub(crate) (or pub)", fn.location)
+    for part in (where, native.get("impl", ""), native.get("trait", "")):
+        if part and not PATH.match(part):
+            raise fail(f"Rust provider: cannot call '{fn.name}' through '{part}' (a generic or unusual path); "
+                       "export a free fn", fn.location)
+
+
+def _handler(fn: Function, index: int, module: str, include: bool, source: str) -> Handler:
+    lay = layout.compute(fn)
+    native = fn.native
+    args = []
+    for i, (p, slot) in enumerate(zip(fn.params, lay.params, strict=True)):
+        written = p.native.get("type", "").replace(" ", "")
+        var = f"arg{i}"
+        if p.type in SCALARS:
+            rust, pass_as = SCALARS[p.type][0], var
+        elif p.type is WireType.BOOL:
+            rust, pass_as = "bool", var
+        else:
+            rust = "String" if p.type is WireType.STRING else "Vec<u8>"
+            pass_as = var if written in ("String", "Vec<u8>") else f"&{var}"
+        args.append(Arg(var, p.name, p.type.value, slot.offset, rust, pass_as))
+    parts = [native.get("module", ""), native.get("impl", ""), fn.name]
+    call = "::".join(x for x in parts if x)
+    if native.get("trait") and native.get("impl"):
+        owner = "::".join(x for x in (native.get("module", ""), native["impl"]) if x)
+        trait = native["trait"]
+        if native.get("module"):
+            trait = f"{native['module']}::{trait}"
+        call = f"<{owner} as {trait}>::{fn.name}" if include else \
+            f"<{module}::{owner} as {module}::{trait}>::{fn.name}"
+    elif not include:
+        call = f"{module}::{call}"
+    result = lay.result
+    return Handler(
+        name=fn.name,
+        handler=f"__metropipe_serve_{index}_{fn.name.removeprefix('r#')}",
+        module=module if include else "",
+        path=call,
+        unsafe=native.get("unsafe") == "true",
+        fallible=native.get("errors") == "rust-result",
+        args=tuple(args),
+        result=result.type.value if result else "void",
+        result_rust=SCALARS[result.type][0] if result and result.type in SCALARS else "",
+        result_size=result.size if result else 0,
+        signature=lay.signature,
+        fingerprint=lay.fingerprint_hex,
+        capacity=lay.capacity,
+        channel=fn.channel_name,
+        channel_static=f"CHANNEL_{index}",
+        source=source,
+    )

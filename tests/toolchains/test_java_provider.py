@@ -1,0 +1,354 @@
+"""The Java provider (``Provider.java``), built with javac and called from the Python client.
+
+tests/toolchains/java_provider/src/com/acme/tools/Codec.java is a user's class written like real
+code (a package, Javadoc, annotations, generics, an instance overload, package-private, protected
+and nested static methods). Each test exports from it with ``--target python``, runs the one-line
+command ``export`` prints (javac, then ``exec java``) and calls through the Python stub:
+
+1. every wire type, void, boxed results, a nested class's method;
+2. an exception thrown by the method (APPLICATION "<SimpleName>: <message>"), bad results
+   (null, an oversized string), a bad value refused by the caller, bad requests and a foreign
+   fingerprint posted by hand;
+3. lifecycle: SIGTERM finishes the call in flight and unregisters (exit 0), a second provider is
+   refused, a BUSY left by a dead provider is answered PROVIDER_RESTARTED, a method changed since
+   generation is refused, unify and flat modes;
+4. idle CPU: Java 17 cannot futex-sleep, so the provider polls; idle, it must stay cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from metropipe import layout, parse
+from tests.conftest import ROOT, metropipe, require
+
+pytestmark = pytest.mark.toolchain
+
+SOURCE = "src/com/acme/tools/Codec.java"
+FIXTURE = Path(__file__).resolve().parent / "java_provider" / "src"
+FUNCTIONS = ["add", "scale", "half", "mean", "isBlank", "shout", "reverse", "touch", "lookup", "repeat",
+             "parseNumber", "slow", "toCelsius"]
+
+
+def header(shm: Path, channel: str) -> tuple[int, ...]:
+    data = (shm / f"metro_{channel}").read_bytes()[:32]
+    return struct.unpack("<6IQ", data.ljust(32, b"\0"))
+
+
+class JavaProject:
+    """A user's Java project exported for the python target, on a private channel folder."""
+
+    def __init__(self, root: Path, shm: Path) -> None:
+        self.root, self.shm = root, shm
+        self.env = {**os.environ, "METROPIPE_DIR": str(shm)}
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        self.commands: dict[str, str] = {}
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def export(self, function: str, *extra: str) -> str:
+        """Exports ``function``; returns the start command export printed."""
+        out = metropipe("export", function, SOURCE, "--target", "python", *extra, cwd=self.root, env=self.env)
+        m = re.search(r"start the provider with: (.+)", out.stdout + out.stderr)
+        assert m, out.stdout + out.stderr
+        self.commands[function] = m.group(1).strip()
+        return self.commands[function]
+
+    def start(self, function: str, command: str | None = None, wait: bool = True, channel: str | None = None
+              ) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(["sh", "-c", command or self.commands[function]], cwd=self.root, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(proc)
+        if wait:
+            self.wait_registered(channel or function, proc)
+        return proc
+
+    def wait_registered(self, channel: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+        path = self.shm / f"metro_{channel}"
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                raise AssertionError(f"provider exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore
+            if path.exists() and path.stat().st_size >= 32 and header(self.shm, channel)[5] == proc.pid:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the provider of {channel} did not register within {timeout} s")
+
+    def result(self, code: str, timeout: float = 60) -> Any:
+        prelude = "import json, sys\nsys.path.insert(0, '.')\n"
+        proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    return proc.wait(timeout=30)
+
+
+def _project(tmp: Path) -> Iterator[JavaProject]:
+    require("javac")
+    require("java")
+    root = tmp / "project"
+    shutil.copytree(FIXTURE, root / "src")
+    shm = tmp / "shm"
+    shm.mkdir(mode=0o700)
+    proj = JavaProject(root, shm)
+    yield proj
+    for p in proj.procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[JavaProject]:
+    yield from _project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JavaProject]:
+    """Every fixture function exported and its provider running (shared by the call tests)."""
+    for proj in _project(tmp_path_factory.mktemp("java-provider")):
+        for fn in FUNCTIONS:
+            proj.export(fn)
+        for fn in FUNCTIONS:
+            proj.start(fn, wait=False)
+        for fn, proc in zip(FUNCTIONS, proj.procs, strict=True):
+            proj.wait_registered(fn, proc)
+        yield proj
+
+
+def post_raw(shm: Path, channel: str, payload: bytes, fingerprint: int, timeout: float = 10) -> tuple[int, int, str]:
+    """Posts a hand-made request (no stub, no checks); returns (state, error code, message)."""
+    path = shm / f"metro_{channel}"
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[32:32 + len(payload)] = payload
+        struct.pack_into("<I", m, 8, len(payload))
+        struct.pack_into("<Q", m, 24, fingerprint)
+        struct.pack_into("<I", m, 0, 1)  # REQUEST (no SLEEPER: this poller never sleeps on the futex)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            state = struct.unpack_from("<I", m, 0)[0] & 0xFF
+            if state >= 3:
+                code = struct.unpack_from("<I", m, 16)[0]
+                n = struct.unpack_from("<I", m, 32)[0]
+                message = bytes(m[36:36 + n]).decode() if state == 4 else ""
+                return state, code, message
+            time.sleep(0.001)
+    raise AssertionError("no answer")
+
+
+def fingerprint(function: str) -> int:
+    return layout.compute(parse.parse(str(FIXTURE / "com/acme/tools/Codec.java"), function)).fingerprint
+
+
+# --- calls ------------------------------------------------------------------------------
+
+
+def test_every_type_round_trips(served: JavaProject) -> None:
+    got = served.result("""
+        from metropipe.add.stub import add
+        from metropipe.scale.stub import scale
+        from metropipe.half.stub import half
+        from metropipe.mean.stub import mean
+        from metropipe.isBlank.stub import isBlank
+        from metropipe.shout.stub import shout
+        from metropipe.reverse.stub import reverse
+        from metropipe.touch.stub import touch
+        from metropipe.lookup.stub import lookup
+        from metropipe.toCelsius.stub import toCelsius
+        out = [add(2, 3), add(2147483647, 1), scale(4611686018427387903, 2), scale(-3, 3), half(3.0),
+               mean(0.1, 0.2), isBlank("  "), isBlank("x"), shout("h\\u00e9llo \\u2713"),
+               reverse(bytes(range(256)) * 15 + bytes(252)).hex(), reverse(b"").hex(), touch(), lookup("two"),
+               toCelsius(212.0)]
+        print(json.dumps(out))
+    """)
+    data = bytes(range(256)) * 15 + bytes(252)
+    assert got == [5, -2147483648, 9223372036854775806, -9, 1.5, 0.15000000000000002, True, False,
+                   "H\u00c9LLO \u2713!", data[::-1].hex(), "", None, 2, 100.0]
+
+
+def test_exception_is_application_error_and_provider_keeps_serving(served: JavaProject) -> None:
+    got = served.result("""
+        from metropipe.parseNumber.stub import parseNumber, RemoteError
+        try:
+            parseNumber("twelve")
+        except RemoteError as e:
+            err = [e.code, str(e)]
+        print(json.dumps([err, parseNumber(" 42 ")]))
+    """)
+    assert got == [[1, "InvalidInput: not a number: 'twelve'"], 42]
+
+
+def test_bad_results_are_errors_not_garbage(served: JavaProject) -> None:
+    got = served.result("""
+        from metropipe.lookup.stub import lookup, ProtocolError
+        from metropipe.repeat.stub import repeat
+        out = []
+        for call in (lambda: lookup("nope"), lambda: repeat("ab", 200)):
+            try:
+                call()
+            except ProtocolError as e:
+                out.append([e.code, str(e)])
+        out.append(repeat("ab", 3))
+        print(json.dumps(out))
+    """)
+    assert got[0] == [4, "bad result: lookup() returned null"]
+    assert got[1][0] == 4 and "String of 400 bytes of UTF-8" in got[1][1] and "at most 252" in got[1][1]
+    assert got[2] == "ababab"
+
+
+def test_bad_value_is_refused_by_the_caller(served: JavaProject) -> None:
+    got = served.result("""
+        from metropipe.add.stub import add, ArgumentError
+        from metropipe.shout.stub import shout
+        out = []
+        for call in (lambda: add(2 ** 31, 1), lambda: shout("x" * 253)):
+            try:
+                call()
+            except ArgumentError as e:
+                out.append(e.code)
+        print(json.dumps(out))
+    """)
+    assert got == [17, 17]
+    assert header(served.shm, "add")[0] & 0xFF != 1  # nothing was posted
+
+
+def test_bad_requests_and_foreign_fingerprint(served: JavaProject) -> None:
+    shm = served.shm
+    fp = fingerprint("shout")
+    assert post_raw(shm, "shout", struct.pack("<I", 2) + b"\xc3\x28", fp) == \
+        (4, 3, "bad request: 'text' is not valid UTF-8")
+    assert post_raw(shm, "shout", struct.pack("<I", 253), fp) == (4, 3, "bad request: 'text' has length 253 > 252")
+    assert post_raw(shm, "reverse", struct.pack("<I", 4093), fingerprint("reverse")) == \
+        (4, 3, "bad request: 'data' has length 4093 > 4092")
+    state, code, message = post_raw(shm, "shout", struct.pack("<I", 1) + b"a", fp ^ 1)
+    assert (state, code) == (4, 2)
+    assert "the provider serves shout(string)->string" in message
+    assert post_raw(shm, "shout", struct.pack("<I", 1) + b"a", fp) == (3, 0, "")  # still serving
+    # the same through the client: it adds its own signature to LAYOUT_MISMATCH
+    assert served.result("from metropipe.shout.stub import shout\nprint(json.dumps(shout('ok')))") == "OK!"
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: JavaProject) -> None:
+    project.export("slow")
+    proc = project.start("slow")
+    out: list[object] = []
+    client = threading.Thread(target=lambda: out.append(project.result(
+        "from metropipe.slow.stub import slow\nprint(json.dumps(slow(1500)))")))
+    client.start()
+    end = time.monotonic() + 30
+    while header(project.shm, "slow")[0] & 0xFF != 2 and time.monotonic() < end:  # BUSY
+        time.sleep(0.005)
+    assert header(project.shm, "slow")[0] & 0xFF == 2
+    assert stop(proc) == 0
+    client.join(60)
+    assert out == [1500]
+    assert header(project.shm, "slow")[5] == 0  # unregistered
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stop_signal_exits_zero_idle(project: JavaProject, sig: int) -> None:
+    project.export("add")
+    proc = project.start("add")
+    assert project.result("from metropipe.add.stub import add\nprint(add(1, 2))") == 3
+    assert stop(proc, sig) == 0
+    assert header(project.shm, "add")[5] == 0
+
+
+def test_second_provider_is_refused(project: JavaProject) -> None:
+    project.export("add")
+    first = project.start("add")
+    second = project.start("add", wait=False)
+    assert second.wait(timeout=120) == 1
+    assert f"already served by a provider (pid {first.pid})" in second.stderr.read()  # type: ignore[union-attr]
+    assert header(project.shm, "add")[5] == first.pid
+    assert project.result("from metropipe.add.stub import add\nprint(add(1, 2))") == 3
+
+
+def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: JavaProject) -> None:
+    project.export("add")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    path = project.shm / "metro_add"
+    data = bytearray(32 + 1024)
+    struct.pack_into("<6IQ", data, 0, 2, 0, 8, 1024, 0, dead.pid, fingerprint("add"))  # BUSY, dead provider
+    path.write_bytes(bytes(data))
+    path.chmod(0o600)
+    project.start("add")
+    status, _, _, _, error, _, _ = header(project.shm, "add")
+    assert (status & 0xFF, error) == (4, 5)
+    n = struct.unpack_from("<I", path.read_bytes(), 32)[0]
+    assert path.read_bytes()[36:36 + n] == b"a provider died while running this call; it was not re-run"
+    assert project.result("from metropipe.add.stub import add\nprint(add(20, 22))") == 42
+
+
+def test_method_changed_since_generation_is_refused(project: JavaProject) -> None:
+    project.export("add")
+    source = project.root / SOURCE
+    text = source.read_text()
+    # still compiles against the provider's call add(int, int), but no longer the signature it serves
+    source.write_text(text.replace("public static int add(int a, int b) {\n        return a + b;",
+                                   "public static int add(long a, int b) {\n        return (int) (a + b);"))
+    proc = project.start("add", wait=False)
+    assert proc.wait(timeout=120) == 1
+    err = proc.stderr.read()  # type: ignore[union-attr]
+    assert "Codec.add(int, int) no longer exists; run metropipe export again" in err
+
+
+def test_unify_and_flat_modes(project: JavaProject) -> None:
+    project.export("add", "--unify")
+    command = project.export("shout", "--unify")
+    assert "metropipe/Provider.java" in command and command.endswith("com.acme.tools.Provider")
+    proc = project.start("shout", command)
+    project.wait_registered("add", proc)
+    got = project.result("""
+        from metropipe_stubs import add, shout
+        print(json.dumps([add(1, 2), shout("a")]))
+    """)
+    assert got == [3, "A!"]
+    assert stop(proc) == 0
+    flat = project.export("toCelsius", "--flat")
+    assert "metropipe/ToCelsiusProvider.java" in flat
+    proc = project.start("toCelsius", flat)
+    assert project.result("from metropipe.toCelsius import toCelsius\nprint(toCelsius(32.0))") == 0.0
+    assert stop(proc) == 0
+
+
+def test_idle_provider_uses_little_cpu(project: JavaProject) -> None:
+    """Java 17 has no futex: the idle provider parks in 10 ms slices. Measure its CPU while idle."""
+    project.export("add")
+    proc = project.start("add")
+    assert project.result("from metropipe.add.stub import add\nprint(add(1, 2))") == 3
+    time.sleep(1.0)  # past the short slices and the JIT's warm-up
+
+    def cpu_ticks() -> int:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    before = cpu_ticks()
+    time.sleep(3.0)  # measuring idleness, not synchronising
+    used = (cpu_ticks() - before) / os.sysconf("SC_CLK_TCK")
+    print(f"idle Java provider: {used:.3f} s of CPU in 3 s")
+    assert used < 0.3, f"idle provider used {used:.2f} s of CPU in 3 s"
