@@ -25,7 +25,7 @@ from metropipe.errors import fail
 from metropipe.model import Function, WireType
 from metropipe.render import render
 from metropipe.targets import stub_path
-from metropipe.targets.java import wrap_code
+from metropipe.targets.codetext import camel, escape_char, fresh, pascal, string_literal, wrap_code
 
 KEY = "csharp"
 LANGUAGE = "C#"
@@ -220,7 +220,7 @@ def _constants() -> dict[str, object]:
 def comment_text(text: str) -> str:
     """``text`` for a ``//`` comment: one line, ASCII (other characters as \\uXXXX)."""
     text = text.replace("\r", " ").replace("\n", " ")
-    return "".join(c if 32 <= ord(c) < 127 else _escape(c) for c in text)
+    return "".join(c if 32 <= ord(c) < 127 else escape_char(c) for c in text)
 
 
 def xml_text(text: str) -> str:
@@ -228,54 +228,21 @@ def xml_text(text: str) -> str:
     return comment_text(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def string_literal(text: str) -> str:
-    """A C# string literal holding ``text`` (ASCII source)."""
-    out = []
-    for c in text:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif 32 <= ord(c) < 127:
-            out.append(c)
-        else:
-            out.append(_escape(c))
-    return '"' + "".join(out) + '"'
 
 
-def _escape(c: str) -> str:
-    data = c.encode("utf-16-be", "surrogatepass")
-    return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
 
 
 # --- names ------------------------------------------------------------------------------
 
 
-def _parts(name: str) -> list[str]:
-    return [p for p in name.split("_") if p]
 
 
-def camel(name: str) -> str:
-    """``blob_of`` -> ``blobOf``, ``ID`` -> ``id``, ``HTTP_code`` -> ``httpCode``."""
-    parts = _parts(name) or ["x"]
-    first = parts[0].lower() if parts[0].isupper() else parts[0][0].lower() + parts[0][1:]
-    return first + "".join(_cap(p) for p in parts[1:])
 
 
-def pascal(name: str) -> str:
-    """``blob_of`` -> ``BlobOf``, ``HTTP_get`` -> ``HttpGet``."""
-    return "".join(_cap(p) for p in _parts(name)) or "X"
 
 
-def _cap(part: str) -> str:
-    return part.capitalize() if part.isupper() else part[0].upper() + part[1:]
 
 
-def _fresh(ident: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
-    if ident[0].isdigit():
-        ident = "_" + ident
-    while ident in taken or ident in reserved:
-        ident += "_"
-    taken.add(ident)
-    return ident
 
 
 def prepare(functions: list[Function]) -> list[CsFunction]:
@@ -291,7 +258,7 @@ def prepare(functions: list[Function]) -> list[CsFunction]:
         while method in methods or method == "Stubs" or (no_params and method in OBJECT_METHODS):
             method += "_"
         methods.add(method)
-        cls = _fresh(pascal(fn.name), classes, CLASS_RESERVED)
+        cls = fresh(pascal(fn.name), classes, CLASS_RESERVED)
         if method != pascal(fn.name):
             notes.append(f"{fn.name} is Stubs.{method} here: {pascal(fn.name)} is taken")
         if cls != pascal(fn.name):
@@ -319,7 +286,7 @@ def _function(fn: Function, method: str, cls: str, notes: list[str]) -> CsFuncti
     params: list[CsParam] = []
     taken: set[str] = set(LOCALS)
     for p, slot in zip(fn.params, lay.params, strict=True):
-        bare = _fresh(camel(p.name), taken)
+        bare = fresh(camel(p.name), taken)
         ident = "@" + bare if bare in KEYWORDS else bare
         if bare != p.name:
             notes.append(f"parameter {p.name} of {fn.name} is {bare} here")
@@ -341,7 +308,7 @@ def _function(fn: Function, method: str, cls: str, notes: list[str]) -> CsFuncti
             write_args=f"{ident}, {length}" if length else ident,
             write_decl=f"{cstype} {ident}, int {length}" if length else f"{cstype} {ident}",
         ))
-    timeout = _fresh("timeout", taken)
+    timeout = fresh("timeout", taken)
     result = None
     if fn.raw:
         rtype, decl, args = "byte[]", "byte[] request", "request"

@@ -31,6 +31,7 @@ from metropipe.errors import fail
 from metropipe.model import Function, WireType
 from metropipe.render import render
 from metropipe.targets import stub_path
+from metropipe.targets.codetext import camel, escape_char, fresh, pascal, string_literal, wrap_code
 
 KEY = "java"
 LANGUAGE = "Java"
@@ -181,42 +182,8 @@ def _body(f: JavaFunction, nested: bool) -> str:
     return text
 
 
-def wrap_code(text: str, width: int = WIDTH, extra: int = 8) -> str:
-    """Breaks code lines longer than ``width`` after a ", " or before a " + " outside string
-    literals (the last such point that fits); continuation lines are indented ``extra`` more.
-    Comment lines are left alone."""
-    out = []
-    for line in text.split("\n"):
-        body = line.lstrip()
-        indent = " " * (len(line) - len(body) + extra)
-        while len(line) > width and not body.startswith(("*", "/")):
-            cut = _break_at(line, width)
-            if cut is None:
-                break
-            out.append(cut[0])
-            line = indent + cut[1]
-        out.append(line)
-    return "\n".join(out)
 
 
-def _break_at(line: str, width: int) -> tuple[str, str] | None:
-    best: tuple[str, str] | None = None
-    quoted = False
-    for i, c in enumerate(line):
-        if c == '"' and (i == 0 or line[i - 1] != "\\"):
-            quoted = not quoted
-        if quoted or not line[:i].strip():
-            continue
-        if line.startswith(", ", i):
-            cut = (line[:i + 1], line[i + 2:])
-        elif line.startswith(" + ", i):
-            cut = (line[:i], line[i + 1:])
-        else:
-            continue
-        if len(cut[0]) > width and best is not None:
-            break
-        best = cut
-    return best
 
 
 @dataclass(frozen=True)
@@ -285,7 +252,7 @@ def comment_text(text: str) -> str:
     backslashes are doubled (no escape survives) and other characters become escapes that
     stay inside the comment (never a line end)."""
     text = text.replace("\\", "\\\\").replace("\r", " ").replace("\n", " ").replace("*/", "*\\/")
-    return "".join(c if 32 <= ord(c) < 127 else _escape(c) for c in text)
+    return "".join(c if 32 <= ord(c) < 127 else escape_char(c) for c in text)
 
 
 def doc_text(text: str) -> str:
@@ -294,54 +261,21 @@ def doc_text(text: str) -> str:
     return comment_text(text)
 
 
-def string_literal(text: str) -> str:
-    """A Java string literal holding ``text`` (ASCII source)."""
-    out = []
-    for c in text:
-        if c in '"\\':
-            out.append("\\" + c)
-        elif 32 <= ord(c) < 127:
-            out.append(c)
-        else:
-            out.append(_escape(c))
-    return '"' + "".join(out) + '"'
 
 
-def _escape(c: str) -> str:
-    data = c.encode("utf-16-be", "surrogatepass")
-    return "".join(f"\\u{int.from_bytes(data[i:i + 2], 'big'):04x}" for i in range(0, len(data), 2))
 
 
 # --- names ------------------------------------------------------------------------------
 
 
-def _parts(name: str) -> list[str]:
-    return [p for p in name.split("_") if p]
 
 
-def camel(name: str) -> str:
-    """``blob_of`` -> ``blobOf``, ``ID`` -> ``id``, ``HTTP_code`` -> ``httpCode``."""
-    parts = _parts(name) or ["x"]
-    first = parts[0].lower() if parts[0].isupper() else parts[0][0].lower() + parts[0][1:]
-    return first + "".join(_cap(p) for p in parts[1:])
 
 
-def pascal(name: str) -> str:
-    """``blob_of`` -> ``BlobOf``, ``HTTP_get`` -> ``HttpGet``."""
-    return "".join(_cap(p) for p in _parts(name)) or "X"
 
 
-def _cap(part: str) -> str:
-    return part.capitalize() if part.isupper() else part[0].upper() + part[1:]
 
 
-def _fresh(ident: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
-    if ident[0].isdigit():
-        ident = "_" + ident
-    while ident in taken or ident in reserved:
-        ident += "_"
-    taken.add(ident)
-    return ident
 
 
 def prepare(functions: list[Function], mode: str) -> list[JavaFunction]:
@@ -353,7 +287,7 @@ def prepare(functions: list[Function], mode: str) -> list[JavaFunction]:
     for fn in functions:
         _check_function(fn)
         notes: list[str] = []
-        cls = _fresh(pascal(fn.name), classes, reserved_classes)
+        cls = fresh(pascal(fn.name), classes, reserved_classes)
         types = ["byte[]"] if fn.raw else [JAVA_TYPES[p.type] for p in fn.params]
         method = camel(fn.name)
         while method in KEYWORDS or method in methods or method in METHOD_RESERVED or \
@@ -393,7 +327,7 @@ def _function(fn: Function, cls: str, method: str, package: str, notes: list[str
     params: list[JavaParam] = []
     taken: set[str] = set()
     for p, slot in zip(fn.params, lay.params, strict=True):
-        ident = _fresh(camel(p.name), taken, KEYWORDS)
+        ident = fresh(camel(p.name), taken, KEYWORDS)
         if ident != p.name:
             notes.append(f"parameter {p.name} of {fn.name} is {ident} here")
         jtype = JAVA_TYPES[p.type]
@@ -415,7 +349,7 @@ def _function(fn: Function, cls: str, method: str, package: str, notes: list[str
             write_args=f"{ident}, {length}" if length else ident,
             write_decl=f"{jtype} {ident}, int {length}" if length else f"{jtype} {ident}",
         ))
-    timeout = _fresh("timeout", taken)
+    timeout = fresh("timeout", taken)
     result = None
     if fn.raw:
         rtype, decl, args = "byte[]", "byte[] request", "request"

@@ -39,7 +39,8 @@ from metropipe.errors import fail
 from metropipe.model import Function, WireType
 from metropipe.render import render
 from metropipe.targets import stub_path
-from metropipe.targets.java import comment_text, pascal, string_literal, wrap_code
+from metropipe.targets.codetext import pascal, string_literal, wrap_code
+from metropipe.targets.java import comment_text
 
 EXT = ".java"
 UNIFIED = "metropipe/Provider.java"
