@@ -197,6 +197,21 @@ class Layout:
         return f"0x{self.fingerprint:016x}"
 
 
+def header_numbers() -> dict[str, int]:
+    """The wire version and header offsets, for every target's runtime template (spec section 2)."""
+    return {
+        "WIRE_VERSION": WIRE_VERSION,
+        "HEADER_SIZE": HEADER_SIZE,
+        "OFF_STATUS": OFF_STATUS,
+        "OFF_LOCK": OFF_LOCK,
+        "OFF_SIZE": OFF_SIZE,
+        "OFF_CAPACITY": OFF_CAPACITY,
+        "OFF_ERROR": OFF_ERROR,
+        "OFF_PROVIDER": OFF_PROVIDER,
+        "OFF_FINGERPRINT": OFF_FINGERPRINT,
+    }
+
+
 def _align(n: int, a: int) -> int:
     return (n + a - 1) // a * a
 

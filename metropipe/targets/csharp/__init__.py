@@ -173,7 +173,7 @@ def _kinds() -> list[Kind]:
 
 def _docs() -> dict[str, object]:
     return {
-        "WIRE_VERSION": layout.WIRE_VERSION,
+        **layout.header_numbers(),
         "STRING_MAX": layout.STRING_MAX,
         "BYTES_MAX": layout.BYTES_MAX,
         "RAW_MAX": layout.RAW_CAPACITY,
@@ -188,14 +188,6 @@ def _constants() -> dict[str, object]:
     """The wire's numbers for the runtime (from metropipe.layout, never retyped)."""
     return {
         **_docs(),
-        "HEADER_SIZE": layout.HEADER_SIZE,
-        "OFF_STATUS": layout.OFF_STATUS,
-        "OFF_LOCK": layout.OFF_LOCK,
-        "OFF_SIZE": layout.OFF_SIZE,
-        "OFF_CAPACITY": layout.OFF_CAPACITY,
-        "OFF_ERROR": layout.OFF_ERROR,
-        "OFF_PROVIDER": layout.OFF_PROVIDER,
-        "OFF_FINGERPRINT": layout.OFF_FINGERPRINT,
         "STATE_MASK": f"0x{layout.STATE_MASK:02X}",
         "SLEEPER": f"0x{layout.SLEEPER:08X}",
         "CONTENDED": f"0x{layout.CONTENDED:08X}",

@@ -174,13 +174,7 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
 
 def _constants() -> dict[str, object]:
     return {
-        "HEADER_SIZE": layout.HEADER_SIZE,
-        "OFF_STATUS": layout.OFF_STATUS,
-        "OFF_SIZE": layout.OFF_SIZE,
-        "OFF_CAPACITY": layout.OFF_CAPACITY,
-        "OFF_ERROR": layout.OFF_ERROR,
-        "OFF_PROVIDER": layout.OFF_PROVIDER,
-        "OFF_FINGERPRINT": layout.OFF_FINGERPRINT,
+        **layout.header_numbers(),
         "STATE_MASK": f"0x{layout.STATE_MASK:02X}",
         "SLEEPER": f"0x{layout.SLEEPER:08X}",
         "PID_MASK": f"0x{layout.PID_MASK:08X}",

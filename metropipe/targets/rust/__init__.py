@@ -201,15 +201,7 @@ def _camel(upper_snake: str) -> str:
 def _constants() -> dict[str, object]:
     """The wire's numbers for runtime.rs.j2 (from metropipe.layout, never retyped)."""
     return {
-        "WIRE_VERSION": layout.WIRE_VERSION,
-        "HEADER_SIZE": layout.HEADER_SIZE,
-        "OFF_STATUS": layout.OFF_STATUS,
-        "OFF_LOCK": layout.OFF_LOCK,
-        "OFF_SIZE": layout.OFF_SIZE,
-        "OFF_CAPACITY": layout.OFF_CAPACITY,
-        "OFF_ERROR": layout.OFF_ERROR,
-        "OFF_PROVIDER": layout.OFF_PROVIDER,
-        "OFF_FINGERPRINT": layout.OFF_FINGERPRINT,
+        **layout.header_numbers(),
         "STATE_MASK": f"0x{layout.STATE_MASK:02X}",
         "SLEEPER": f"0x{layout.SLEEPER:08X}",
         "CONTENDED": f"0x{layout.CONTENDED:08X}",
