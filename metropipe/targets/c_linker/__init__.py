@@ -25,7 +25,7 @@ KEY = "c-linker"
 LANGUAGE = "C (shared library)"
 EXT = ".h"
 UNIFIED = "libmetropipe.h"
-SOURCES = ("python", "c")
+SOURCES = ("python", "c", "rust", "go")
 
 
 def layout_of(mode: str, fn: Function) -> tuple[str, str, str, str, str]:
@@ -55,6 +55,14 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
     folder, stem, makefile, lib, make_command = layout_of(mode, functions[0])
     if functions[0].language == "c":
         return _files_c(functions, mode, header, record, sigs, notes)
+    if functions[0].language in ("rust", "go"):
+        if any(fn.language != functions[0].language for fn in functions):
+            raise fail("c-linker --unify builds one library from sources of one language: use the namespace mode "
+                       "for the others")
+        from importlib import import_module
+
+        shim = import_module(f"metropipe.targets.c_linker.{functions[0].language}_source")
+        return shim.files(functions, mode, header, record, sigs, notes)
     sources = sorted({fn.source for fn in functions if fn.source})
     if len(sources) > 1:
         raise fail("c-linker --unify builds one library from one Python source; these come from "
