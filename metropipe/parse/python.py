@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import os
 from dataclasses import replace
 from typing import NoReturn
 
@@ -227,4 +228,15 @@ def parse(path: str, text: str, name: str) -> Function:
         language="python",
         location=_loc(path, found),
         doc=doc.strip().splitlines()[0] if doc.strip() else "",
+        native={"module": module_name(path)},
     )
+
+
+def module_name(path: str) -> str:
+    """The dotted name ``path`` is imported by: its stem, under every enclosing package (``__init__.py``)."""
+    folder, file = os.path.split(os.path.abspath(path))
+    parts = [os.path.splitext(file)[0]]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+    return ".".join(parts)

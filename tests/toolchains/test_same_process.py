@@ -194,3 +194,35 @@ def test_unify_replaces_a_field_instead_of_duplicating_it(unified: Path, tmp_pat
         metropipe("export", "twice", "kinds.py", "--target", "c-direct", "--unify", "-q", cwd=tmp_path)
     assert (tmp_path / "metropipe_registry.h").read_text().count("metropipe_twice_fn twice;") == 1
     assert os.path.getsize(tmp_path / "metropipe_registry.h") > 0
+
+
+def test_library_without_its_source_tree_imports_the_installed_module(tmp_path: Path) -> None:
+    """Installed elsewhere (a wheel, a prefix) with the source tree gone, the library imports the module by name."""
+    require("gcc")
+    require("make")
+    project = tmp_path / "project"
+    (project / "shapes" / "geometry").mkdir(parents=True)
+    for package in ("shapes", "shapes/geometry"):
+        (project / package / "__init__.py").write_text("")
+    (project / "shapes" / "geometry" / "areas.py").write_text(
+        "def area(w: float, h: float) -> float:\n    return w * h\n")
+    metropipe("export", "area", "shapes/geometry/areas.py", "--target", "c-linker", "-q", cwd=project)
+    assert "imports it as the module\n * shapes.geometry.areas" in (project / "metropipe/area/area.h").read_text()
+    run("make", "install", "PREFIX=/usr", f"DESTDIR={tmp_path / 'stage'}", cwd=project / "metropipe" / "area")
+    site = tmp_path / "site-packages"
+    shutil.copytree(project / "shapes", site / "shapes")  # where pip would install the package
+    shutil.rmtree(project)
+    lib = tmp_path / "stage" / "usr" / "lib" / "libarea.so"
+    code = (f"import ctypes; lib = ctypes.CDLL({str(lib)!r}); lib.area.restype = ctypes.c_double; "
+            "lib.area.argtypes = [ctypes.c_double, ctypes.c_double]; lib.area_last_error.restype = ctypes.c_char_p; "
+            "print(lib.area(3.0, 4.5)); print((lib.area_last_error() or b'-').decode())")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.stdout.splitlines() == ["13.5", "-"], proc.stderr
+    # Nowhere to be found: the error names both places and the module.
+    env["PYTHONPATH"] = ""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    value, error = proc.stdout.splitlines()
+    assert value == "0.0" and error.startswith(f"area: ImportError: the source is neither at {lib.parent}/"), error
+    assert error.endswith(" nor importable as shapes.geometry.areas (No module named 'shapes'): set PYTHONPATH, or "
+                          "install its package")
