@@ -11,12 +11,15 @@
 # of the metropipe wheel); a plain CMake build passes -Dmetropipe_ROOT="$(metropipe --cmake-dir)".
 #
 # add_metropipe_stub(<function> ...)
-#   Generates <function>'s stubs with `metropipe export` in one add_custom_command whose OUTPUT
-#   files are asked of the generator at configure time (`metropipe export --list`) and whose
-#   DEPFILE it writes (`metropipe export --depfile`): the source, the files its parser read and
-#   metropipe's own code are inputs, so editing the signature or upgrading metropipe
-#   regenerates, and metropipe rewrites only files whose content changes (a body-only edit
-#   recompiles nothing). A custom target `metropipe_<function>` (built by `all`) drives it.
+#   Generates <function>'s stubs as `metropipe export` would. The calls of one directory are
+#   gathered into a generated manifest (<binary dir>/metropipe/stubs.toml) and, at the end of the
+#   directory (cmake_language(DEFER)), one `metropipe outputs --read-sources` lists every stub's
+#   files, reading each signature (so a missing function fails the configure step), and one
+#   add_custom_command runs `metropipe build` on it with a DEPFILE: the sources, the files their
+#   parsers read and metropipe's own code are inputs, so editing a signature or upgrading
+#   metropipe regenerates, and metropipe rewrites only files whose content changes (a body-only
+#   edit recompiles nothing). A custom target `metropipe_<function>` (built by `all`) exists as
+#   soon as the call returns; depend on it to order other targets after the generation.
 #
 #   SOURCE <file>        Required. The file defining <function> (relative to the current
 #                        source directory).
@@ -104,6 +107,13 @@ function(_metropipe_linker_library function library folder source)
   target_link_libraries(${library} PRIVATE Threads::Threads ${CMAKE_DL_LIBS} m)
 endfunction()
 
+# TOML basic-string spelling of a CMake string (paths, names).
+function(_metropipe_toml_string out value)
+  string(REPLACE "\\" "\\\\" value "${value}")
+  string(REPLACE "\"" "\\\"" value "${value}")
+  set(${out} "\"${value}\"" PARENT_SCOPE)
+endfunction()
+
 function(add_metropipe_stub function)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "SOURCE;OUTPUT_DIR;CHANNEL;LIBRARY" "TARGETS")
   if(arg_UNPARSED_ARGUMENTS)
@@ -130,32 +140,34 @@ function(add_metropipe_stub function)
   if(arg_OUTPUT_DIR)
     get_filename_component(out "${arg_OUTPUT_DIR}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_BINARY_DIR}")
   endif()
-  set(args export ${function} "${source}" --target ${arg_TARGETS} --out "${out}")
+
+  # The export joins this directory's generated manifest; one `metropipe outputs` at the end of the
+  # directory lists every stub's files, and one `metropipe build` command generates them all.
+  foreach(key function source out)
+    _metropipe_toml_string(${key}_toml "${${key}}")
+  endforeach()
+  set(targets_toml "")
+  foreach(t IN LISTS arg_TARGETS)
+    _metropipe_toml_string(t "${t}")
+    list(APPEND targets_toml "${t}")
+  endforeach()
+  list(JOIN targets_toml ", " targets_toml)
+  set(entry "\n# add_metropipe_stub(${function}) in ${CMAKE_CURRENT_LIST_FILE}\n[[export]]\n")
+  string(APPEND entry "function = ${function_toml}\nsource = ${source_toml}\ntargets = [${targets_toml}]\n")
+  string(APPEND entry "out = ${out_toml}\n")
   if(arg_CHANNEL)
-    list(APPEND args --channel "${arg_CHANNEL}")
+    _metropipe_toml_string(channel_toml "${arg_CHANNEL}")
+    string(APPEND entry "channel = ${channel_toml}\n")
   endif()
-
-  execute_process(COMMAND ${METROPIPE_EXECUTABLE} ${args} --list
-                  OUTPUT_VARIABLE listed ERROR_VARIABLE error RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "add_metropipe_stub(): metropipe export ${function} failed:\n${error}")
+  get_property(pending DIRECTORY PROPERTY _METROPIPE_STUBS_TOML)
+  if(NOT DEFINED pending OR pending STREQUAL "")
+    cmake_language(DEFER DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" CALL _metropipe_flush_stubs)
   endif()
-  string(REGEX REPLACE "\n$" "" listed "${listed}")
-  string(REPLACE "\n" ";" outputs "${listed}")
-  # a source edit may change what export --list says only through its file name: re-list then
-  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_METROPIPE_VERSION_FILE}")
+  set_property(DIRECTORY APPEND_STRING PROPERTY _METROPIPE_STUBS_TOML "${entry}")
+  set_property(DIRECTORY APPEND PROPERTY _METROPIPE_STUB_FUNCTIONS "${function}")
 
-  set(depfile "${CMAKE_CURRENT_BINARY_DIR}/metropipe/${function}.d")
-  _metropipe_outputs("${CMAKE_CURRENT_BINARY_DIR}/metropipe/${function}.stamp" "${outputs}")
-  add_custom_command(
-    ${declare}
-    COMMAND ${METROPIPE_EXECUTABLE} ${args} --quiet --depfile "${depfile}" ${stamp}
-    DEPENDS "${source}" "${_METROPIPE_VERSION_FILE}"
-    DEPFILE "${depfile}"
-    COMMENT "metropipe: generating the stubs of ${function} (${arg_TARGETS})"
-    VERBATIM)
-  add_custom_target(metropipe_${function} ALL DEPENDS ${primary})
-
+  # Targets exist now, so the caller can link and depend on them; their files come at the flush.
+  add_custom_target(metropipe_${function} ALL)
   if("c-linker" IN_LIST arg_TARGETS)
     set(library ${function})
     if(arg_LIBRARY)
@@ -164,6 +176,54 @@ function(add_metropipe_stub function)
     _metropipe_linker_library(${function} ${library} "${out}/metropipe/${function}" "${source}")
     add_dependencies(${library} metropipe_${function})
   endif()
+endfunction()
+
+# Deferred to the end of a directory that called add_metropipe_stub(): generate its stubs in one command.
+function(_metropipe_flush_stubs)
+  get_property(entries DIRECTORY PROPERTY _METROPIPE_STUBS_TOML)
+  get_property(functions DIRECTORY PROPERTY _METROPIPE_STUB_FUNCTIONS)
+  set(dir "${CMAKE_CURRENT_BINARY_DIR}/metropipe")
+  set(manifest "${dir}/stubs.toml")
+  file(WRITE "${manifest}.new" "# Written by add_metropipe_stub() (metropipeConfig.cmake): do not edit.\n${entries}")
+  configure_file("${manifest}.new" "${manifest}" COPYONLY)  # rewritten only when it changes
+  file(REMOVE "${manifest}.new")
+
+  execute_process(COMMAND ${METROPIPE_EXECUTABLE} outputs --manifest "${manifest}" --no-libraries --read-sources
+                  WORKING_DIRECTORY "${dir}"
+                  OUTPUT_VARIABLE listed ERROR_VARIABLE error RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "add_metropipe_stub(): metropipe export failed (the exports of ${CMAKE_CURRENT_LIST_FILE}, "
+                        "listed in ${manifest}):\n${error}")
+  endif()
+  string(REGEX REPLACE "\n$" "" listed "${listed}")
+  string(REPLACE "\n" ";" relative "${listed}")
+  set(outputs "")
+  foreach(path IN LISTS relative)
+    get_filename_component(path "${path}" ABSOLUTE BASE_DIR "${dir}")
+    list(APPEND outputs "${path}")
+  endforeach()
+  # a source edit may change what is listed only through its file name: re-list when metropipe changes
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_METROPIPE_VERSION_FILE}")
+
+  string(MD5 id "${CMAKE_CURRENT_BINARY_DIR}")
+  string(SUBSTRING "${id}" 0 8 id)
+  set(name metropipe_stubs_${id})
+  set(depfile "${dir}/stubs.d")
+  _metropipe_outputs("${dir}/stubs.stamp" "${outputs}")
+  list(JOIN functions ", " names)
+  # run in the current binary directory: the depfile's relative paths are read from there
+  add_custom_command(
+    ${declare}
+    COMMAND ${METROPIPE_EXECUTABLE} build --manifest "${manifest}" --no-libraries --quiet --depfile "${depfile}"
+            ${stamp}
+    DEPENDS "${manifest}" "${_METROPIPE_VERSION_FILE}"
+    DEPFILE "${depfile}"
+    COMMENT "metropipe: generating the stubs of ${names}"
+    VERBATIM)
+  add_custom_target(${name} ALL DEPENDS ${primary})
+  foreach(function IN LISTS functions)
+    add_dependencies(metropipe_${function} ${name})
+  endforeach()
 endfunction()
 
 function(metropipe_add_manifest manifest)

@@ -579,9 +579,11 @@ def _stand_in(e: Export) -> Function:
     if e.source is None:
         return Function(name=e.function, raw=True, channel=e.channel or "")
     root = e.manifest.root
+    # the Go targets check that the function's package can be imported (any name does: paths do not depend on it)
+    native = {"package": "standin"} if e.language == "go" else {}
     return Function(name=e.function, params=(Param("value", WireType.INT64),), result=WireType.INT64,
                     source=relative_source(str(root / e.source), str(root / e.out)), language=e.language,
-                    channel=e.channel or "")
+                    channel=e.channel or "", native=native)
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -672,12 +674,27 @@ def check(manifest_path: str, git: bool = True, verbose: bool = False, quiet: bo
     return 0
 
 
-def outputs(manifest_path: str, libraries: bool = True) -> list[str]:
-    """Every file the manifest produces, from the manifest alone: no source is read, none needs to exist."""
+def outputs(manifest_path: str, libraries: bool = True, read_sources: bool = False) -> list[str]:
+    """Every file the manifest produces, from the manifest alone: no source is read, none needs to exist.
+
+    With ``read_sources``, every export's signature is also read, so that a missing function or an
+    unsupported type is reported now (what a build system's configure step wants), all at once.
+    """
     from metropipe import export
     from metropipe import manifest as manifest_module
 
-    m = manifest_module.load(manifest_path, check_sources=False)
+    m = manifest_module.load(manifest_path, check_sources=read_sources)
+    if read_sources:
+        from metropipe import parse
+
+        unreadable: list[Diagnostic] = []
+        for source, function in dict.fromkeys((e.source, e.function) for e in m.exports if e.source):
+            try:
+                parse.parse(os.path.relpath(m.root / source), function)
+            except UserError as err:
+                unreadable.extend(err.diagnostics)
+        if unreadable:
+            raise UserError(unreadable)
     groups: dict[str, Job] = {}
     for e in m.exports:
         fn = _stand_in(e)
@@ -972,7 +989,7 @@ def run(args: Any) -> int:
     if args.command == "check":
         return check(args.manifest, args.git, args.verbose, args.quiet)
     if args.command == "outputs":
-        for path in outputs(args.manifest, args.libraries):
+        for path in outputs(args.manifest, args.libraries, args.read_sources):
             print(path)
         return 0
     return clean(args.manifest, args.verbose, args.quiet)

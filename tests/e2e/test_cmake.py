@@ -210,4 +210,4 @@ def test_metropipe_executable_override(project: Path, tmp_path: Path) -> None:
     configure(project, out_dir, "Ninja", f"-DMETROPIPE_EXECUTABLE={wrapper}")
     build(out_dir)
     calls = log.read_text()
-    assert "--version" in calls and "--list" in calls and "--depfile" in calls
+    assert "--version" in calls and "outputs" in calls and "--depfile" in calls
