@@ -694,7 +694,7 @@ def outputs(manifest_path: str, libraries: bool = True, read_sources: bool = Fal
             except UserError as err:
                 unreadable.extend(err.diagnostics)
         if unreadable:
-            raise UserError(unreadable)
+            raise UserError(sorted(unreadable, key=_order))
     groups: dict[str, Job] = {}
     for e in m.exports:
         fn = _stand_in(e)

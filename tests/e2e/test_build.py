@@ -342,6 +342,17 @@ def test_outputs_need_no_source_and_do_not_depend_on_contents(project: Path) -> 
     assert not (project / "metropipe").exists() and not (project / ".metropipe").exists()
 
 
+def test_outputs_read_sources_reports_every_unreadable_signature_at_once(project: Path) -> None:
+    assert metropipe("outputs", "--read-sources", cwd=project).stdout.splitlines() == sorted(ADD + CLASSIFY)
+    (project / "services.py").write_text("def add(a: int, b) -> int:\n    return a\n")
+    proc = metropipe("outputs", "--read-sources", cwd=project, check=False)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "services.py:1:1: error: function 'classify' not found (module-level functions here: add)",
+        "services.py:1:16: error: parameter 'b' has no type hint (for example 'b: int')"]
+    assert metropipe("outputs", cwd=project).stdout.splitlines() == sorted(ADD + CLASSIFY)  # without: not read
+
+
 def test_outputs_list_exactly_what_build_writes(project: Path) -> None:
     (project / "gen dir").mkdir()
     (project / "metropipe.toml").write_text(MANIFEST + '\n[[export]]\nfunction = "raw"\ntargets = ["python", "c"]\n'
