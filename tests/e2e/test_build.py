@@ -349,7 +349,7 @@ def test_outputs_read_sources_reports_every_unreadable_signature_at_once(project
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr.splitlines() == [
         "services.py:1:1: error: function 'classify' not found (module-level functions here: add)",
-        "services.py:1:16: error: parameter 'b' has no type hint (for example 'b: int')"]
+        "services.py:1:17: error: parameter 'b' has no type hint (for example 'b: int')"]
     assert metropipe("outputs", cwd=project).stdout.splitlines() == sorted(ADD + CLASSIFY)  # without: not read
 
 
