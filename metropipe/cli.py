@@ -101,6 +101,8 @@ def _add_build_commands(sub: Any) -> None:
                        description="Print every file the manifest produces, one a line, relative to the current "
                                    "directory: from the manifest alone, so build systems can declare them.")
     o.add_argument("--no-libraries", dest="libraries", action="store_false", help="leave out c-linker libraries")
+    o.add_argument("--json", action="store_true",
+                   help="print a JSON list instead: each file's path, kind, target, functions and source language")
     o.add_argument("--read-sources", action="store_true",
                    help="also read every signature, reporting a missing function or an unsupported type now")
     k = sub.add_parser("clean", parents=[common], help="remove what metropipe build generated, nothing else")

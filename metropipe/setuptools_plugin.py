@@ -34,7 +34,7 @@ def finalize(dist: Any) -> None:
     if code != 0:
         raise errors.SetupError(f"metropipe build failed (exit status {code}): see the diagnostics above; "
                          f"fix them, or run 'metropipe build --manifest {manifest}' to see them again")
-    if any(p.endswith(".so") for p in build.outputs(str(manifest))):
+    if any(o["kind"] == "library" for o in build.outputs(str(manifest))):
         dist.has_ext_modules = lambda: True  # a c-linker library: tag the wheel for this platform
 
 

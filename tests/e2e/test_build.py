@@ -6,6 +6,7 @@ Incremental behaviour is asserted on the files themselves: their bytes and their
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -353,6 +354,18 @@ def test_outputs_read_sources_reports_every_unreadable_signature_at_once(project
     assert metropipe("outputs", cwd=project).stdout.splitlines() == sorted(ADD + CLASSIFY)  # without: not read
 
 
+def test_outputs_json_says_what_each_file_is(project: Path) -> None:
+    (project / "metropipe.toml").write_text(LINKER)
+    listed = json.loads(metropipe("outputs", "--json", cwd=project).stdout)
+    assert [r["path"] for r in listed] == metropipe("outputs", cwd=project).stdout.splitlines()
+    by_path = {r.pop("path"): r for r in listed}
+    assert by_path["metropipe/add/libadd.so"] == {"kind": "library", "target": "c-linker", "functions": ["add"],
+                                                  "language": "python", "makefile": "metropipe/add/Makefile"}
+    assert by_path["metropipe/classify/stub.py"] == {"kind": "generated", "target": "python",
+                                                     "functions": ["classify"], "language": "python"}
+    assert by_path["metropipe/classify/provider.py"]["provider"] == "python"
+
+
 def test_outputs_list_exactly_what_build_writes(project: Path) -> None:
     (project / "gen dir").mkdir()
     (project / "metropipe.toml").write_text(MANIFEST + '\n[[export]]\nfunction = "raw"\ntargets = ["python", "c"]\n'
@@ -530,6 +543,30 @@ def test_c_linker_libraries_are_built_only_when_their_files_change(project: Path
 
     proc = metropipe("clean", cwd=project)
     assert not any(lib.exists() for lib in libs)
+
+
+@pytest.mark.slow
+@pytest.mark.toolchain
+def test_a_library_that_compiles_its_c_source_in_is_rebuilt_when_the_body_changes(tmp_path: Path) -> None:
+    require("make")
+    require("gcc")
+    (tmp_path / "kit.c").write_text("#include <stdint.h>\nint64_t twice(int64_t x) { return 2 * x; }\n")
+    (tmp_path / "metropipe.toml").write_text('[[export]]\nfunction = "twice"\nsource = "kit.c"\n'
+                                             'targets = ["c-linker"]\n')
+    build(tmp_path)
+    lib = tmp_path / "metropipe/twice/libtwice.so"
+    code = ("import ctypes, sys; f = ctypes.CDLL(sys.argv[1]).twice; f.restype = ctypes.c_int64; "
+            "f.argtypes = [ctypes.c_int64]; print(f(21))")
+
+    def call() -> str:
+        return subprocess.run([sys.executable, "-c", code, str(lib)], capture_output=True, text=True).stdout.strip()
+
+    assert call() == "42"
+    age(tmp_path)
+    assert summary(build(tmp_path))[3] == 0  # nothing changed: no compiler run
+    edit(tmp_path / "kit.c", "2 * x", "3 * x")  # the body only: the generated files stay the same
+    assert summary(build(tmp_path))[:4] == (0, 1, 0, 1)
+    assert call() == "63"
 
 
 @pytest.mark.slow
