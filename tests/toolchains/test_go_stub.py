@@ -1218,3 +1218,20 @@ def test_go_package_builds_beside_every_other_targets_files(tmp_path: Path) -> N
     proc = subprocess.run(["go", "vet", "./metropipe/add"], cwd=tmp_path, env=go_env(), capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("mode", ["--namespace", "--flat"])
+def test_c_files_beside_the_stub_stay_out_of_the_go_package(tmp_path: Path, mode: str) -> None:
+    """c-linker's .c and the C provider's provider.c share the stub's folder; go build and vet skip them."""
+    go_mod(tmp_path)
+    (tmp_path / "kit.c").write_text("#include <stdint.h>\nint64_t twice(int64_t x) { return 2 * x; }\n")
+    metropipe("export", "twice", "kit.c", "--target", "go", "c", "c-linker", mode, "-q", cwd=tmp_path)
+    (tmp_path / "svc.py").write_text("def shout(text: str) -> str:\n    return text.upper()\n")
+    metropipe("export", "shout", "svc.py", "--target", "go", "c-linker", mode, "-q", cwd=tmp_path)
+    (tmp_path / "kit.go").write_text("package kit\n\n// Half halves.\nfunc Half(x float64) float64 { return x / 2 }\n")
+    metropipe("export", "Half", "kit.go", "--target", "go", "c-linker", mode, "-q", cwd=tmp_path)
+    c_files = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "metropipe").rglob("*.c"))
+    assert len(c_files) == 4, c_files  # two c-linker wrappers, one for Go, the C provider
+    assert all(p.read_text().startswith("//go:build ") for p in (tmp_path / "metropipe").rglob("*.c"))
+    gofmt_and_vet(tmp_path)
+    go("build", "./...", cwd=tmp_path)

@@ -113,6 +113,13 @@ def test_header_compiles_as_c11_and_cpp(unified: Path) -> None:
         cwd=unified)
 
 
+def test_generated_c_is_clean(unified: Path) -> None:
+    include = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['include'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fPIC", f"-I{include}", "-c",
+        "libmetropipe.c", "-o", "clean.o", cwd=unified)
+
+
 def test_registry_filled_statically(unified: Path) -> None:
     exe = unified / "registry_host"
     run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I.", FIXTURES / "registry_host.c", "-o", exe,

@@ -8,6 +8,11 @@ nothing else visible. By source language:
   source, a header's implementation comes from the Makefile's ``SOURCES``); the exported wrapper
   turns the source's conventions (docs/types.md) into this ABI. A linker version script exports
   only the declared symbols.
+- Rust: ``<function>.rs``, a Rust shim, takes the place of the ``.c``; rustc builds it as a static
+  library that the Makefile links with a version script (metropipe.targets.c_linker.rust_source).
+- Go: ``go build -buildmode=c-shared`` of a generated cgo module that compiles the user's file in
+  place (like the Go provider) and the ``.c``, which keeps the per-thread state and calls the Go
+  side; a version script hides the Go runtime's symbols (metropipe.targets.c_linker.go_source).
 - Other languages: not available yet; a diagnostic says what to use instead.
 """
 
@@ -62,7 +67,8 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         from importlib import import_module
 
         shim = import_module(f"metropipe.targets.c_linker.{functions[0].language}_source")
-        return shim.files(functions, mode, header, record, sigs, notes)
+        shimmed: dict[str, str] = shim.files(functions, mode, header, record, sigs, notes)
+        return shimmed
     sources = sorted({fn.source for fn in functions if fn.source})
     if len(sources) > 1:
         raise fail("c-linker --unify builds one library from one Python source; these come from "

@@ -108,26 +108,9 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
     if record is not None and "\n" in record:
         raise ValueError("the unified record must be one line")
     here = folder(mode, functions[0])
-    rels: list[str] = []
     for fn in functions:
         _check(fn)
-        rel = posixpath.relpath(fn.source or "", here)
-        if rel not in rels:
-            rels.append(rel)
-    handlers: dict[str, list[Handler]] = {rel: [] for rel in rels}
-    ordered = []
-    for fn in functions:
-        rel = posixpath.relpath(fn.source or "", here)
-        h = _handler(fn, f"user{rels.index(rel)}", rel)
-        handlers[rel].append(h)
-        ordered.append(h)
-    sources = []
-    for i, rel in enumerate(rels):
-        package = next(fn.native.get("package", "") for fn in functions
-                       if posixpath.relpath(fn.source or "", here) == rel)
-        base = posixpath.basename(rel)
-        file = base if base != "metropipe_export.go" else "source_" + base
-        sources.append(Source(f"user{i}", package, file, rel, tuple(handlers[rel])))
+    sources, ordered = packages(functions, here)
     k = go_client._constants()
     out = {
         f"{here}/go.mod": f"// {go_client.comment_text(header)}\n\nmodule {MODULE}\n\ngo {GO_VERSION}\n",
@@ -148,6 +131,31 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         out[f"{here}/{s.folder}/metropipe_export.go"] = render(
             __file__, "export.go.j2", header=go_client.comment_text(header), source=s)
     return out
+
+
+def packages(functions: list[Function], here: str) -> tuple[list[Source], list[Handler]]:
+    """The virtual packages (user0, user1...: one per source file, as seen from the module folder ``here``)
+    and every function's handler, in the functions' order. Also used by c-linker for Go sources."""
+    rels: list[str] = []
+    for fn in functions:
+        rel = posixpath.relpath(fn.source or "", here)
+        if rel not in rels:
+            rels.append(rel)
+    handlers: dict[str, list[Handler]] = {rel: [] for rel in rels}
+    ordered = []
+    for fn in functions:
+        rel = posixpath.relpath(fn.source or "", here)
+        h = _handler(fn, f"user{rels.index(rel)}", rel)
+        handlers[rel].append(h)
+        ordered.append(h)
+    sources = []
+    for i, rel in enumerate(rels):
+        package = next(fn.native.get("package", "") for fn in functions
+                       if posixpath.relpath(fn.source or "", here) == rel)
+        base = posixpath.basename(rel)
+        file = base if base != "metropipe_export.go" else "source_" + base
+        sources.append(Source(f"user{i}", package, file, rel, tuple(handlers[rel])))
+    return sources, ordered
 
 
 def start_command(fn: Function, mode: str, out: str) -> str:

@@ -198,17 +198,17 @@ def _needs_include(fn: Function) -> bool:
     return not fn.native.get("module") and _private(fn)
 
 
-def _check(fn: Function) -> None:
+def _check(fn: Function, who: str = "Rust provider", caller: str = "the provider") -> None:
     if fn.raw or fn.language != "rust" or not fn.source:
         raise ValueError(f"the Rust provider serves functions read from Rust sources, not {fn.name}")
     native = fn.native
     where = native.get("module", "")
     if where and _private(fn):
-        raise fail(f"Rust provider: '{fn.name}' is private to mod '{where}', so the provider cannot call it; "
+        raise fail(f"{who}: '{fn.name}' is private to mod '{where}', so {caller} cannot call it; "
                    "make it pub(crate) (or pub)", fn.location)
     for part in (where, native.get("impl", ""), native.get("trait", "")):
         if part and not PATH.match(part):
-            raise fail(f"Rust provider: cannot call '{fn.name}' through '{part}' (a generic or unusual path); "
+            raise fail(f"{who}: cannot call '{fn.name}' through '{part}' (a generic or unusual path); "
                        "export a free fn", fn.location)
 
 
