@@ -7,6 +7,8 @@ One run, one C program, ``twice(x) -> 2 * x`` on 64-bit integers, from each sour
 * C source: C calls ``libtwice_c.so`` (the generated wrapper around the real C
   function); compared with a plain C call to the same code in the program (the floor)
   and with a call into a hand-built shared library (what a ``.so`` costs by itself).
+* Rust and Go sources: C calls ``libtwice_rs.so`` (the Rust shim: catch_unwind, the
+  thread's error state) and ``libtwice_go.so`` (a cgo call into the Go runtime).
 
     python bench/same_process.py [--calls N] [MAKE_ARG ...]
 
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = {
     "py": ("svc.py", "def twice_py(x: int) -> int:\n    return 2 * x\n"),
     "c": ("svc.c", "#include <stdint.h>\nint64_t twice_c(int64_t x) { return 2 * x; }\n"),
+    "rs": ("svc.rs", "pub fn twice_rs(x: i64) -> i64 {\n    2 * x\n}\n"),
+    "go": ("svc.go", "package svc\n\nfunc twice_go(x int64) int64 { return 2 * x }\n"),
 }
 HAND_SO = "#include <stdint.h>\nint64_t twice_so(int64_t x) { return 2 * x; }\n"
 C_PROGRAM = r"""
@@ -88,6 +92,8 @@ def main() -> int:
     print(f"| C -> c-linker library -> Python function (Python source) | {c['py']:.0f} |")
     print(f"| Python -> the same Python function in-process | {py_ns:.0f} |")
     print(f"| C -> c-linker library -> C function (C source) | {c['c']:.1f} |")
+    print(f"| C -> c-linker library -> Rust function (Rust source) | {c['rs']:.1f} |")
+    print(f"| C -> c-linker library -> Go function (Go source) | {c['go']:.0f} |")
     print(f"| C -> the same C function in a hand-built shared library | {c['so']:.1f} |")
     print(f"| C -> the same C function in the program (the floor) | {c['plain']:.1f} |")
     return 0

@@ -36,12 +36,15 @@ def rows(table: str) -> dict[str, list[float]]:
 
 
 def test_same_process_bench_measures_every_source() -> None:
-    require("gcc")
+    for tool in ("gcc", "make", "rustc", "go"):
+        require(tool)
     table = rows(bench("bench/same_process.py", "--calls", "1000"))
     assert list(table) == [
         "C -> c-linker library -> Python function (Python source)",
         "Python -> the same Python function in-process",
         "C -> c-linker library -> C function (C source)",
+        "C -> c-linker library -> Rust function (Rust source)",
+        "C -> c-linker library -> Go function (Go source)",
         "C -> the same C function in a hand-built shared library",
         "C -> the same C function in the program (the floor)",
     ]
