@@ -28,20 +28,24 @@
 #   OUTPUT_DIR <dir>     Where the files go (`--out`); default: the current binary directory.
 #                        Files land in <dir>/metropipe/<function>/.
 #   CHANNEL <name>       The channel name (default: the function's name).
-#   LIBRARY <name>       With `c-linker`: the name of the SHARED library target that CMake
-#                        builds from the generated <function>.c/.h (default: <function>). Link
-#                        it with target_link_libraries(); its include directory (the folder of
-#                        <function>.h) comes with it. A Python source embeds CPython
-#                        (find_package(Python COMPONENTS Development.Embed)).
+#   LIBRARY <name>       With `c-linker`: the name of the SHARED library target (default:
+#                        <function>). Link it with target_link_libraries(); its include
+#                        directory (the folder of <function>.h) comes with it. From a Python
+#                        source CMake builds it from the generated <function>.c/.h, embedding
+#                        CPython (find_package(Python COMPONENTS Development.Embed)); from a C,
+#                        Rust or Go source the generated Makefile builds it (GNU make, with
+#                        CC=${CMAKE_C_COMPILER}; rustc or go as the source needs) and the target
+#                        is an IMPORTED library; editing the source rebuilds it.
 #
 # metropipe_add_manifest(<metropipe.toml>)
 #   Every export of a manifest: one add_custom_command running `metropipe build --depfile
-#   --no-libraries`, its OUTPUT files from `metropipe outputs --no-libraries`, driven by the
-#   custom target `metropipe_manifest` (`metropipe_manifest_<n>` for a later manifest). Each
-#   c-linker export of namespace mode gets a SHARED library target named <function>, built by
-#   CMake as above.
+#   --no-libraries`, its OUTPUT files from `metropipe outputs --json`, driven by the custom
+#   target `metropipe_manifest` (`metropipe_manifest_<n>` for a later manifest). Each c-linker
+#   library lib<name>.so of the manifest, in any mode, gets a SHARED library target <name>
+#   (the function's name, or `metropipe` for --unify), built as above.
 #
 # Variables
+#   METROPIPE_MAKE        GNU make, for c-linker libraries of C, Rust and Go sources (found on PATH).
 #   METROPIPE_EXECUTABLE  The generator command, a list (default: ${Python_EXECUTABLE};-m;metropipe).
 #                         Set it to a native metropipe when cross-compiling.
 #   METROPIPE_VERSION     Set by this file: the generator's version (an input of every command).
@@ -91,20 +95,58 @@ macro(_metropipe_outputs stamp_file files)
   endif()
 endmacro()
 
-# The c-linker library of <function>: built by CMake from the generated .c/.h.
-function(_metropipe_linker_library function library folder source)
-  add_library(${library} SHARED "${folder}/${function}.c" "${folder}/${function}.h")
-  if(source MATCHES "\\.pyi?$")  # the library embeds CPython to run the Python function
-    if(NOT TARGET Python::Python)
-      find_package(Python 3.10 COMPONENTS Interpreter Development.Embed REQUIRED)
-    endif()
-    target_link_libraries(${library} PRIVATE Python::Python)
+# The c-linker library of <function> from a Python source: built by CMake from the generated .c/.h,
+# embedding CPython.
+function(_metropipe_linker_library function library folder stem)
+  add_library(${library} SHARED "${folder}/${stem}.c" "${folder}/${stem}.h")
+  if(NOT TARGET Python::Python)
+    find_package(Python 3.10 COMPONENTS Interpreter Development.Embed REQUIRED)
   endif()
+  target_link_libraries(${library} PRIVATE Python::Python)
   set_target_properties(${library} PROPERTIES C_VISIBILITY_PRESET hidden OUTPUT_NAME ${function})
   target_include_directories(${library} PUBLIC "$<BUILD_INTERFACE:${folder}>")
   target_compile_definitions(${library} PRIVATE "METROPIPE_SOURCE_DIR=\"${folder}\"")
   find_package(Threads REQUIRED)
   target_link_libraries(${library} PRIVATE Threads::Threads ${CMAKE_DL_LIBS} m)
+endfunction()
+
+# The c-linker library of <function> from a C, Rust or Go source: the generated Makefile builds it (it
+# compiles the source in, with rustc or go where needed, and a version script); CMake sees an IMPORTED
+# SHARED library. The make command itself is added by _metropipe_make_command once the generation's
+# outputs are known.
+function(_metropipe_imported_library function library folder)
+  file(MAKE_DIRECTORY "${folder}")  # an imported target's include directory must exist
+  add_library(${library} SHARED IMPORTED GLOBAL)
+  set_target_properties(${library} PROPERTIES IMPORTED_LOCATION "${folder}/lib${function}.so"
+                        IMPORTED_NO_SONAME TRUE INTERFACE_INCLUDE_DIRECTORIES "${folder}")
+  add_dependencies(${library} metropipe_${function}_library)
+endfunction()
+
+function(_metropipe_make_command function folder makefile source generation generated)
+  if(NOT METROPIPE_MAKE)
+    find_program(METROPIPE_MAKE NAMES gmake make DOC "GNU make, to build c-linker libraries of C, Rust and Go")
+    if(NOT METROPIPE_MAKE)
+      message(FATAL_ERROR "metropipe: the c-linker library of '${function}' needs GNU make (set METROPIPE_MAKE)")
+    endif()
+  endif()
+  get_filename_component(name "${makefile}" NAME)
+  set(lib "${folder}/lib${function}.so")
+  # make leaves an up-to-date library alone: with Ninja (restat) that ends the rebuild; CMake's Makefiles
+  # need a stamp of their own, or they would run make on every build
+  _metropipe_outputs("${CMAKE_CURRENT_BINARY_DIR}/metropipe/lib${function}.stamp" "${lib}")
+  set(touch "")
+  if(stamp)
+    set(touch COMMAND "${CMAKE_COMMAND}" -E touch "${CMAKE_CURRENT_BINARY_DIR}/metropipe/lib${function}.stamp")
+  endif()
+  add_custom_command(
+    ${declare}
+    COMMAND "${METROPIPE_MAKE}" -s -C "${folder}" -f "${name}" "CC=${CMAKE_C_COMPILER}"
+    ${touch}
+    DEPENDS ${generated} ${source}
+    COMMENT "metropipe: building lib${function}.so (make -C ${folder})"
+    VERBATIM)
+  add_custom_target(metropipe_${function}_library ALL DEPENDS ${primary})
+  add_dependencies(metropipe_${function}_library ${generation})
 endfunction()
 
 # TOML basic-string spelling of a CMake string (paths, names).
@@ -173,8 +215,14 @@ function(add_metropipe_stub function)
     if(arg_LIBRARY)
       set(library ${arg_LIBRARY})
     endif()
-    _metropipe_linker_library(${function} ${library} "${out}/metropipe/${function}" "${source}")
-    add_dependencies(${library} metropipe_${function})
+    set(folder "${out}/metropipe/${function}")
+    if(source MATCHES "\\.pyi?$")
+      _metropipe_linker_library(${function} ${library} "${folder}" ${function})
+      add_dependencies(${library} metropipe_${function})
+    else()
+      _metropipe_imported_library(${function} ${library} "${folder}")
+      set_property(DIRECTORY APPEND PROPERTY _METROPIPE_MADE_LIBRARIES "${function}|${folder}|${source}")
+    endif()
   endif()
 endfunction()
 
@@ -224,6 +272,14 @@ function(_metropipe_flush_stubs)
   foreach(function IN LISTS functions)
     add_dependencies(metropipe_${function} ${name})
   endforeach()
+  get_property(made DIRECTORY PROPERTY _METROPIPE_MADE_LIBRARIES)
+  foreach(entry IN LISTS made)
+    string(REPLACE "|" ";" entry "${entry}")
+    list(GET entry 0 function)
+    list(GET entry 1 folder)
+    list(GET entry 2 source)
+    _metropipe_make_command(${function} "${folder}" "${folder}/Makefile" "${source}" ${name} "${primary}")
+  endforeach()
 endfunction()
 
 function(metropipe_add_manifest manifest)
@@ -235,7 +291,7 @@ function(metropipe_add_manifest manifest)
     message(FATAL_ERROR "metropipe_add_manifest(): the manifest '${manifest}' does not exist")
   endif()
   get_filename_component(root "${manifest}" DIRECTORY)
-  execute_process(COMMAND ${METROPIPE_EXECUTABLE} outputs --manifest "${manifest}" --no-libraries
+  execute_process(COMMAND ${METROPIPE_EXECUTABLE} outputs --manifest "${manifest}" --json
                   WORKING_DIRECTORY "${root}"
                   OUTPUT_VARIABLE listed ERROR_VARIABLE error RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
@@ -243,13 +299,37 @@ function(metropipe_add_manifest manifest)
   endif()
   # the manifest decides the outputs: editing it re-runs this query
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${manifest}")
-  string(REGEX REPLACE "\n$" "" listed "${listed}")
-  string(REPLACE "\n" ";" relative "${listed}")
   set(outputs "")
-  foreach(path IN LISTS relative)
-    get_filename_component(path "${path}" ABSOLUTE BASE_DIR "${root}")
-    list(APPEND outputs "${path}")
-  endforeach()
+  set(libraries "")  # name|folder|makefile|language|sources (sources joined with ',')
+  string(JSON count LENGTH "${listed}")
+  if(count GREATER 0)
+    math(EXPR last "${count} - 1")
+    foreach(i RANGE ${last})
+      string(JSON path GET "${listed}" ${i} path)
+      string(JSON kind GET "${listed}" ${i} kind)
+      get_filename_component(path "${path}" ABSOLUTE BASE_DIR "${root}")
+      if(NOT kind STREQUAL "library")
+        list(APPEND outputs "${path}")
+        continue()
+      endif()
+      string(JSON language GET "${listed}" ${i} language)
+      string(JSON makefile GET "${listed}" ${i} makefile)
+      get_filename_component(makefile "${makefile}" ABSOLUTE BASE_DIR "${root}")
+      string(JSON n_sources LENGTH "${listed}" ${i} sources)
+      set(sources "")
+      math(EXPR n_sources "${n_sources} - 1")
+      foreach(j RANGE ${n_sources})
+        string(JSON source GET "${listed}" ${i} sources ${j})
+        get_filename_component(source "${source}" ABSOLUTE BASE_DIR "${root}")
+        list(APPEND sources "${source}")
+      endforeach()
+      list(JOIN sources "," sources)
+      get_filename_component(folder "${path}" DIRECTORY)
+      get_filename_component(library "${path}" NAME_WE)
+      string(REGEX REPLACE "^lib" "" library "${library}")
+      list(APPEND libraries "${library}|${folder}|${makefile}|${language}|${sources}")
+    endforeach()
+  endif()
 
   set(name metropipe_manifest)
   set(n 1)
@@ -270,15 +350,30 @@ function(metropipe_add_manifest manifest)
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS ${primary})
 
-  # c-linker libraries, built by CMake: <folder>/<function>.c beside <folder>/Makefile (namespace mode)
-  foreach(path IN LISTS outputs)
-    if(path MATCHES "/metropipe/([A-Za-z_][A-Za-z0-9_]*)/Makefile$")
-      set(function ${CMAKE_MATCH_1})
-      get_filename_component(folder "${path}" DIRECTORY)
-      if("${folder}/${function}.c" IN_LIST outputs AND NOT TARGET ${function})
-        _metropipe_linker_library(${function} ${function} "${folder}" "${function}.py")  # Python sources only
-        add_dependencies(${function} ${name})
-      endif()
+  # c-linker libraries, one target each, named like the library (lib<name>.so): built by CMake from a
+  # Python source, by the generated Makefile from the others
+  foreach(entry IN LISTS libraries)
+    string(REPLACE "|" ";" entry "${entry}")
+    list(GET entry 0 library)
+    list(GET entry 1 folder)
+    list(GET entry 2 makefile)
+    list(GET entry 3 language)
+    list(GET entry 4 sources)
+    string(REPLACE "," ";" sources "${sources}")
+    if(TARGET ${library})
+      message(FATAL_ERROR "metropipe_add_manifest(): the c-linker library '${library}' of ${manifest} clashes "
+                          "with a target of the same name")
+    endif()
+    get_filename_component(stem "${makefile}" NAME_WE)
+    if(stem STREQUAL "Makefile")
+      set(stem ${library})
+    endif()
+    if(language STREQUAL "python")
+      _metropipe_linker_library(${library} ${library} "${folder}" ${stem})
+      add_dependencies(${library} ${name})
+    else()
+      _metropipe_imported_library(${library} ${library} "${folder}")
+      _metropipe_make_command(${library} "${folder}" "${makefile}" "${sources}" ${name} "${primary}")
     endif()
   endforeach()
 endfunction()

@@ -688,7 +688,8 @@ def outputs(manifest_path: str, libraries: bool = True, read_sources: bool = Fal
     """Every file the manifest produces, from the manifest alone: no source is read, none needs to exist.
 
     Each is ``{"path": relative to the current directory, "kind": "generated" | "skeleton" | "library",
-    "target" or "provider": its key, "functions": [...], "language": the source's (None: raw)}``; a
+    "target" or "provider": its key, "functions": [...], "language": the source's (None: raw), "sources":
+    [...]}``; a
     library also names the ``"makefile"`` that builds it.
 
     With ``read_sources``, every export's signature is also read, so that a missing function or an
@@ -730,7 +731,8 @@ def outputs(manifest_path: str, libraries: bool = True, read_sources: bool = Fal
             continue
         about = {"target" if job.unit.kind == "target" else "provider": job.unit.key,
                  "functions": [e.function for e in job.exports],
-                 "language": job.exports[0].language if job.exports[0].source else None}
+                 "language": job.exports[0].language if job.exports[0].source else None,
+                 "sources": sorted({os.path.relpath(m.root / e.source) for e in job.exports if e.source})}
         for rel in job.files:
             records[rel] = {"kind": "skeleton" if job.unit.skeleton else "generated", **about}
         lib = library_of(job) if libraries else None

@@ -360,9 +360,11 @@ def test_outputs_json_says_what_each_file_is(project: Path) -> None:
     assert [r["path"] for r in listed] == metropipe("outputs", cwd=project).stdout.splitlines()
     by_path = {r.pop("path"): r for r in listed}
     assert by_path["metropipe/add/libadd.so"] == {"kind": "library", "target": "c-linker", "functions": ["add"],
-                                                  "language": "python", "makefile": "metropipe/add/Makefile"}
+                                                  "language": "python", "sources": ["services.py"],
+                                                  "makefile": "metropipe/add/Makefile"}
     assert by_path["metropipe/classify/stub.py"] == {"kind": "generated", "target": "python",
-                                                     "functions": ["classify"], "language": "python"}
+                                                     "functions": ["classify"], "language": "python",
+                                                     "sources": ["services.py"]}
     assert by_path["metropipe/classify/provider.py"]["provider"] == "python"
 
 

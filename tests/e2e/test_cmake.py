@@ -125,6 +125,90 @@ def test_build_run_noop_signature_and_body(project: Path, tmp_path: Path, genera
     assert nothing_done(generator, build(out_dir))
 
 
+COMPILED = {  # c-linker libraries of sources compiled in: the generated Makefile builds them
+    "kit.c": "#include <stdint.h>\nint64_t triple(int64_t x) { return 3 * x; }\n",
+    "kit.rs": "pub fn half(x: f64) -> f64 {\n    x / 2.0\n}\n",
+    "kit.go": "package kit\n\nfunc Shout(s string) string { return s + \"!\" }\n",
+}
+COMPILED_MAIN = """\
+#include <stdio.h>
+#include "triple.h"
+#include "half.h"
+#include "Shout.h"
+int main(void) { printf("%lld %.2f %s\\n", (long long)triple(14), half(5.0), Shout("hey")); return 0; }
+"""
+
+
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_c_rust_and_go_libraries(tmp_path: Path, generator: str) -> None:
+    """add_metropipe_stub() with c-linker for C, Rust and Go sources: an IMPORTED library the Makefile builds."""
+    for tool in ("gcc", "rustc", "go"):
+        require(tool)
+    src = tmp_path / "src"
+    (src / "app").mkdir(parents=True)
+    for name, text in COMPILED.items():
+        (src / name).write_text(text)
+    (src / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(demo C)\nfind_package(metropipe CONFIG REQUIRED)\n"
+        "add_metropipe_stub(triple SOURCE kit.c TARGETS c-linker)\n"
+        "add_metropipe_stub(half SOURCE kit.rs TARGETS c-linker c)\n"
+        "add_metropipe_stub(Shout SOURCE kit.go TARGETS c-linker LIBRARY shout)\n"
+        "add_subdirectory(app)\n")
+    (src / "app" / "CMakeLists.txt").write_text("add_executable(app main.c)\n"
+                                                "target_link_libraries(app PRIVATE triple half shout)\n")
+    (src / "app" / "main.c").write_text(COMPILED_MAIN)
+    out_dir = tmp_path / "build"
+    configure(src, out_dir, generator)
+    build(out_dir)
+    app = out_dir / "app" / "app"
+    assert run(app) == "42 2.50 hey!"
+    assert nothing_done(generator, build(out_dir))
+    # a body-only edit regenerates nothing but rebuilds the library that compiles the source in
+    (src / "kit.c").write_text(COMPILED["kit.c"].replace("3 * x", "3 * x + 1"))
+    build(out_dir)
+    assert run(app) == "43 2.50 hey!"
+    (src / "kit.go").write_text(COMPILED["kit.go"].replace('"!"', '"?"'))
+    build(out_dir)
+    assert run(app) == "43 2.50 hey?"
+    assert nothing_done(generator, build(out_dir))
+
+
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_manifest_libraries_of_every_kind(tmp_path: Path, generator: str) -> None:
+    """metropipe_add_manifest(): a target per c-linker library, in every mode, from Python, C and Rust sources."""
+    for tool in ("gcc", "rustc"):
+        require(tool)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "kit.c").write_text(COMPILED["kit.c"])
+    (src / "kit.rs").write_text(COMPILED["kit.rs"])
+    (src / "services.py").write_text(SERVICES)
+    (src / "metropipe.toml").write_text(
+        '[[export]]\nfunction = "triple"\nsource = "kit.c"\ntargets = ["c-linker"]\nmode = "flat"\n\n'
+        '[[export]]\nfunction = "half"\nsource = "kit.rs"\ntargets = ["c-linker"]\n\n'
+        '[[export]]\nfunction = "add"\nsource = "services.py"\ntargets = ["c-linker"]\nmode = "unify"\n'
+        'out = "gen"\n')
+    (src / "CMakeLists.txt").write_text("cmake_minimum_required(VERSION 3.20)\nproject(demo C)\n"
+                                        "find_package(metropipe CONFIG REQUIRED)\n"
+                                        "metropipe_add_manifest(metropipe.toml)\n"
+                                        "add_executable(app main.c)\n"
+                                        "target_link_libraries(app PRIVATE triple half metropipe)\n")
+    (src / "main.c").write_text('#include <stdio.h>\n#include "libtriple.h"\n#include "half.h"\n'
+                                '#include "libmetropipe.h"\nint main(void) { printf("%lld %.1f %lld\\n", '
+                                "(long long)triple(14), half(5.0), (long long)add(40, 2)); return 0; }\n")
+    out_dir = tmp_path / "build"
+    configure(src, out_dir, generator)
+    build(out_dir)
+    assert run(out_dir / "app") == "42 2.5 42"
+    assert (src / "metropipe" / "libtriple.so").is_file() and (src / "metropipe" / "half" / "libhalf.so").is_file()
+    assert (out_dir / "libmetropipe.so").is_file()  # the Python source's: built by CMake
+    assert nothing_done(generator, build(out_dir))
+    (src / "kit.rs").write_text(COMPILED["kit.rs"].replace("x / 2.0", "x / 4.0"))
+    build(out_dir)
+    assert run(out_dir / "app") == "42 1.2 42"
+    assert nothing_done(generator, build(out_dir))
+
+
 @pytest.mark.parametrize("generator", GENERATORS)
 def test_upgrading_metropipe_regenerates(project: Path, tmp_path: Path, generator: str) -> None:
     """The generator's version file is an input: a new version regenerates (simulated by rewriting it)."""
