@@ -387,6 +387,23 @@ def test_generated_code_is_warning_free(project: tuple[Path, Path, dict[str, str
             assert proc.returncode == 0, proc.stderr
 
 
+def test_owned_types_spelled_with_their_paths(project: tuple[Path, Path, dict[str, str]]) -> None:
+    """`std::string::String` and `std::vec::Vec<u8>` are passed by value, like `String` and `Vec<u8>`."""
+    root, shm, env = project
+    (root / "src" / "paths.rs").write_text(
+        "pub fn tag(text: std::string::String, raw: &[u8], more: std::vec::Vec<u8>) -> std::string::String {\n"
+        "    format!(\"{}:{}:{}\", text, raw.len(), more.len())\n}\n")
+    s = Served(root, shm, env, ["tag"]).start(export(root, "tag", "src/paths.rs"))
+    try:
+        assert s.client("""
+            from metropipe.tag.stub import tag
+            print(json.dumps(tag("x", b"ab", b"cde")))
+        """) == "x:2:3"
+    finally:
+        status, err = s.stop()
+    assert status == 0, err
+
+
 def test_second_provider_is_refused_and_a_stopped_one_unregisters(
         project: tuple[Path, Path, dict[str, str]]) -> None:
     root, shm, env = project

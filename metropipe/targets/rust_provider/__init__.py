@@ -225,7 +225,8 @@ def _handler(fn: Function, index: int, module: str, include: bool, source: str) 
             rust, pass_as = "bool", var
         else:
             rust = "String" if p.type is WireType.STRING else "Vec<u8>"
-            pass_as = var if written in ("String", "Vec<u8>") else f"&{var}"
+            # owned (String, std::string::String, Vec<u8>, ...) by value, anything written `&...` borrowed
+            pass_as = f"&{var}" if written.startswith("&") else var
         args.append(Arg(var, p.name, p.type.value, slot.offset, rust, pass_as))
     parts = [native.get("module", ""), native.get("impl", ""), fn.name]
     call = "::".join(x for x in parts if x)
