@@ -589,8 +589,9 @@ def _stand_in(e: Export) -> Function:
     if e.source is None:
         return Function(name=e.function, raw=True, channel=e.channel or "")
     root = e.manifest.root
-    # the Go targets check that the function's package can be imported (any name does: paths do not depend on it)
-    native = {"package": "standin"} if e.language == "go" else {}
+    # what targets check is there (paths do not depend on it): the Go package a stub imports, the Java class a
+    # provider calls
+    native = {"go": {"package": "standin"}, "java": {"class": "StandIn"}}.get(e.language or "", {})
     return Function(name=e.function, params=(Param("value", WireType.INT64),), result=WireType.INT64,
                     source=relative_source(str(root / e.source), str(root / e.out)), language=e.language,
                     channel=e.channel or "", native=native)

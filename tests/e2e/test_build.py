@@ -6,6 +6,7 @@ Incremental behaviour is asserted on the files themselves: their bytes and their
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -366,6 +368,35 @@ def test_outputs_json_says_what_each_file_is(project: Path) -> None:
                                                      "functions": ["classify"], "language": "python",
                                                      "sources": ["services.py"]}
     assert by_path["metropipe/classify/provider.py"]["provider"] == "python"
+
+
+def _bench_sources() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_build", ROOT / "bench" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LANGUAGES
+
+
+@pytest.mark.parametrize("language", ["python", "rust", "go", "c", "java", "csharp", "ts", "js", "ruby"])
+@pytest.mark.parametrize("mode", ["namespace", "flat", "unify"])
+def test_outputs_are_what_build_writes_for_every_source_language(tmp_path: Path, language: str, mode: str) -> None:
+    """From the manifest alone, every file a build writes, whatever the source language (its provider too)."""
+    name_of, generate = _bench_sources()[language]
+    (tmp_path / name_of(0)).write_text(generate(0, ["first", "second"]))
+    targets = ["python", "c", "c-direct", "go", "rust", "java", "csharp", "js", "ruby", "bash"]
+    if language in ("python", "c", "rust", "go"):
+        targets.append("c-linker")
+    listed = ", ".join(f'"{t}"' for t in targets)
+    (tmp_path / "metropipe.toml").write_text(
+        f'[metropipe]\nmode = "{mode}"\n' + "".join(
+            f'\n[[export]]\nfunction = "{fn}"\nsource = "{name_of(0)}"\ntargets = [{listed}]\n'
+            for fn in ("first", "second")))
+    declared = metropipe("outputs", "--no-libraries", cwd=tmp_path).stdout.splitlines()
+    metropipe("build", "-q", "--no-libraries", cwd=tmp_path)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                     if p.is_file() and ".metropipe" not in p.parts and p.name not in ("metropipe.toml", name_of(0)))
+    assert declared == written
 
 
 def test_outputs_list_exactly_what_build_writes(project: Path) -> None:

@@ -24,7 +24,6 @@ import jinja2
 
 from metropipe import layout
 from metropipe.model import Function, WireType
-from metropipe.render import render
 from metropipe.targets import js as js_target
 from metropipe.targets import stub_path
 
@@ -120,9 +119,7 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         addon_file=js_target.ADDON,
     )
     addon = posixpath.join(posixpath.dirname(out), js_target.ADDON)
-    shm = render(js_target.__file__, "metropipe_shm.c.j2", header=js_target.comment_text(header),
-                           k=js_target._constants())
-    return {out: text, addon: shm}
+    return {out: text, addon: js_target.addon_source()}
 
 
 def start_command(fn: Function, mode: str, out: str) -> str:
