@@ -46,6 +46,7 @@ PROVIDERS = {  # source language -> provider target module
     "rust": "rust_provider",
     "go": "go_provider",
     "c": "c_provider",
+    "csharp": "csharp_provider",
 }
 
 

@@ -39,6 +39,7 @@ PROVIDERS = {
     "rust": "scenario.rs",
     "go": "scenario.go",
     "c": "scenario.c",
+    "csharp": "Scenario.cs",
 }
 
 
