@@ -689,9 +689,8 @@ def outputs(manifest_path: str, libraries: bool = True, read_sources: bool = Fal
     """Every file the manifest produces, from the manifest alone: no source is read, none needs to exist.
 
     Each is ``{"path": relative to the current directory, "kind": "generated" | "skeleton" | "library",
-    "target" or "provider": its key, "functions": [...], "language": the source's (None: raw), "sources":
-    [...]}``; a
-    library also names the ``"makefile"`` that builds it.
+    "target" or "provider": its key, "functions": [...], "language": the source's (None: raw),
+    "sources": [...]}``; a library also names the ``"makefile"`` that builds it.
 
     With ``read_sources``, every export's signature is also read, so that a missing function or an
     unsupported type is reported now (what a build system's configure step wants), all at once.
