@@ -26,11 +26,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, getcontext
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -38,6 +38,8 @@ from metropipe import layout, proxy, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import bash as bash_target
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains import channel_semantics
+from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
 
@@ -118,10 +120,6 @@ def vector_function(vec: dict[str, Any]) -> Function:
         return Function(name=name, raw=True)
     result = T(vec["result"]["type"]) if vec["result"] else T.VOID
     return fn(name, [(p["name"], T(p["type"])) for p in vec["params"]], result)
-
-
-def header_words(path: Path) -> tuple[int, ...]:
-    return struct.unpack("<6IQ", path.read_bytes()[:32])
 
 
 class FakeProvider:
@@ -431,25 +429,46 @@ def test_int64_extremes_and_leading_zeros(offline: Path, tmp_path: Path) -> None
         assert proc.returncode == 0 and proc.stdout == struct.pack("<qi", int(x), int(y)), proc.stderr
 
 
-def test_timeout_without_provider(offline: Path, shm_dir: Path) -> None:
-    stub = str(offline / "metropipe" / "add" / "stub.sh")
-    start = time.monotonic()
-    proc = sh('source "$1"; add --timeout 0.2 1 2', stub)
-    elapsed = time.monotonic() - start
-    channel = shm_dir / "metro_add"
-    assert (proc.returncode, proc.stdout) == (124, b"")
-    assert proc.stderr.decode() == f"metropipe proxy: TIMEOUT: timed out calling 'add' on {channel}: no provider " \
-                                   "is serving it\n"
-    assert 0.2 <= elapsed < 5
-    status, lock, size, capacity, _error, provider, fingerprint = header_words(channel)
-    assert (status, lock, size, capacity, provider) == (0, 0, 8, 1024, 0)  # retracted, unlocked
-    assert fingerprint == layout.compute(ADD).fingerprint
-    start = time.monotonic()
-    proc = sh('source "$1"; add 1 2', stub, environ=env(METROPIPE_TIMEOUT="0.15"))
-    assert proc.returncode == 124 and 0.15 <= time.monotonic() - start < 5
-    proc = sh('source "$1"; add 1 2', stub, environ=env(METROPIPE_TIMEOUT="soon"))
-    assert (proc.returncode, proc.stderr.decode()) == (
-        2, "metropipe proxy: ARGUMENT: METROPIPE_TIMEOUT='soon' is not a positive number of seconds\n")
+class BashClient(channel_semantics.ChannelClient):
+    """``add [--timeout S] 1 2`` from the sourced stub, which pipes the request through ``metropipe proxy``.
+
+    The stub reports an error as an exit status and one stderr line ``metropipe proxy: KIND: message``;
+    both are checked here and mapped back onto the wire code. It reports no time of its own: ``us``
+    is the wall clock around the whole command (bash, then the proxy's Python start).
+    """
+
+    # the proxy (the Python runtime) opens the channel: only what the stub itself decides is tested here
+    scenarios = frozenset({"timeout_without_provider", "timeout_from_environment"})
+    kinds = channel_semantics.Kinds(timeout="TIMEOUT", argument="ARGUMENT", channel="CHANNEL")
+    timeout_us = (200_000, 5_000_000)
+    env_timeout_us = (150_000, 5_000_000)
+    bad_env_timeouts = ("soon",)
+    CODES: ClassVar[dict[int, int]] = {124: 16, proxy.EXIT_ARGUMENT: 17, proxy.EXIT_CHANNEL: 18}
+    stub_env = staticmethod(env)  # (the module's env(); ``env`` below is the call's extra variables)
+
+    def __init__(self, offline: Path) -> None:
+        self.stub = str(offline / "metropipe" / "add" / "stub.sh")
+
+    def call(self, timeout_ms: int | None, env: Mapping[str, str] | None = None, variant: str = "") -> Result:
+        option = "" if timeout_ms is None else f"--timeout {timeout_ms / 1000:g} "
+        start = time.monotonic()
+        proc = sh(f'source "$1"; add {option}1 2', self.stub, environ=self.stub_env(**(env or {})))
+        us = (time.monotonic() - start) * 1e6
+        if proc.returncode == 0:
+            return Result(0, "", us)
+        assert proc.stdout == b"", proc.stdout
+        line = re.fullmatch(r"metropipe proxy: ([A-Z_]+): (.*)\n", proc.stderr.decode(), re.S)
+        assert line, proc.stderr
+        code = self.CODES.get(proc.returncode, 1000 + proc.returncode)  # an unexpected status matches no wire code
+        return Result(code, line[2], us, line[1])
+
+
+@pytest.fixture
+def channel_client(offline: Path, shm_dir: Path) -> BashClient:
+    return BashClient(offline)
+
+
+TestChannelSemantics = channel_semantics.suite(BashClient)
 
 
 def test_proxy_options_and_exit_statuses(offline: Path, tmp_path: Path, shm_dir: Path) -> None:

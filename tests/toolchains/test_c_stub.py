@@ -13,12 +13,11 @@ import json
 import os
 import re
 import signal
-import stat
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,8 @@ from metropipe import layout, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import c as c_target
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains import channel_semantics
+from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
 
@@ -471,10 +472,6 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return compile_c([HERE / "offline.c"], out / "offline", includes=[out])
 
 
-def header_words(path: Path) -> tuple[int, ...]:
-    return struct.unpack("<6IQ", path.read_bytes()[:32])
-
-
 def lines_of(proc: subprocess.CompletedProcess[str]) -> list[tuple[int, float, str]]:
     assert proc.returncode == 0, proc.stderr
     out = []
@@ -501,95 +498,28 @@ def test_bad_arguments_are_refused_before_anything_is_sent(offline: Path, shm_di
     assert channel.read_bytes() == bytes(channel.stat().st_size), "a refused call touched the channel"
 
 
-def test_timeout_without_provider(offline: Path, shm_dir: Path) -> None:
-    start = time.monotonic()
-    ((rc, ms, message),) = lines_of(run(offline, "call", "200", env=dict(os.environ)))
-    elapsed = time.monotonic() - start
-    channel = shm_dir / "metro_add"
-    assert rc == 16
-    assert 195 <= ms and elapsed < 1.0
-    assert message == f"timed out calling 'add' on {channel}: no provider is serving it"
-    assert stat.S_IMODE(channel.stat().st_mode) == 0o600
-    assert channel.stat().st_size == 32 + 1024
-    status, lock, size, capacity, _error, provider, fingerprint = header_words(channel)
-    assert (status, lock, size, capacity, provider) == (0, 0, 8, 1024, 0)  # retracted, unlocked
-    assert fingerprint == layout.compute(ADD).fingerprint
+class CClient(channel_semantics.ChannelClient):
+    """add(1, 2) through ``offline call MS``: add_timeout(), or add() for MS = -1 (METROPIPE_TIMEOUT_DEFAULT)."""
+
+    scenarios = channel_semantics.COMMON
+    timeout_wall_s = 1.0
+    env_timeout_us = (145_000, 900_000)
+
+    def __init__(self, offline: Path) -> None:
+        self.offline = offline
+
+    def call(self, timeout_ms: int | None, env: Mapping[str, str] | None = None, variant: str = "") -> Result:
+        ms = -1 if timeout_ms is None else timeout_ms
+        ((rc, elapsed_ms, message),) = lines_of(run(self.offline, "call", str(ms), env={**os.environ, **(env or {})}))
+        return Result(rc, message, elapsed_ms * 1000)
 
 
-def test_timeout_from_environment(offline: Path, shm_dir: Path) -> None:
-    ((rc, ms, message),) = lines_of(run(offline, "call", "-1", env={**os.environ, "METROPIPE_TIMEOUT": "0.15"}))
-    assert rc == 16 and 145 <= ms < 900 and "no provider is serving it" in message
-    ((rc, _, message),) = lines_of(run(offline, "call", "-1", env={**os.environ, "METROPIPE_TIMEOUT": "soon"}))
-    assert (rc, message) == (17, "METROPIPE_TIMEOUT='soon' is not a positive number of seconds")
-    ((rc, _, message),) = lines_of(run(offline, "call", "-1", env={**os.environ, "METROPIPE_TIMEOUT": "-1"}))
-    assert rc == 17
+@pytest.fixture
+def channel_client(offline: Path, shm_dir: Path) -> CClient:
+    return CClient(offline)
 
 
-def test_channel_folder_is_created(offline: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "new" / "deeper"
-    ((rc, _, _),) = lines_of(run(offline, "call", "20", env={**os.environ, "METROPIPE_DIR": str(folder)}))
-    assert rc == 16 and (folder / "metro_add").is_file()
-    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
-
-
-def test_symlink_is_refused(offline: Path, shm_dir: Path) -> None:
-    target = shm_dir / "elsewhere"
-    target.write_bytes(bytes(32 + 1024))
-    target.chmod(0o600)
-    (shm_dir / "metro_add").symlink_to(target)
-    ((rc, ms, message),) = lines_of(run(offline, "call", "200", env=dict(os.environ)))
-    assert (rc, message) == (18, f"{shm_dir / 'metro_add'}: refusing to open a symlink as a channel")
-    assert ms < 100
-    assert target.read_bytes() == bytes(32 + 1024)
-
-
-def test_group_writable_and_non_regular_files_are_refused(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(b"")
-    channel.chmod(0o620)
-    ((rc, _, message),) = lines_of(run(offline, "call", "50", env=dict(os.environ)))
-    assert (rc, message) == (18, f"{channel}: writable by other users (mode 620); refusing it")
-    channel.unlink()
-    os.mkfifo(channel, 0o600)
-    ((rc, _, message),) = lines_of(run(offline, "call", "50", env=dict(os.environ)))
-    assert (rc, message) == (18, f"{channel}: not a regular file; refusing it as a channel")
-
-
-def test_capacity_grows_and_never_shrinks(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, 0, 0, 4096, 0, 0, 0) + bytes(4096))
-    channel.chmod(0o600)
-    lines_of(run(offline, "call", "20", env=dict(os.environ)))
-    assert channel.stat().st_size == 32 + 4096 and header_words(channel)[3] == 4096
-    small = shm_dir / "metro_small"
-    small.write_bytes(bytes(10))
-    small.chmod(0o600)
-    small.rename(channel)
-    lines_of(run(offline, "call", "20", env=dict(os.environ)))
-    assert channel.stat().st_size == 32 + 1024 and header_words(channel)[3] == 1024
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
-
-
-def test_lock_of_a_dead_caller_is_taken_over(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, dead_pid(), 0, 1024, 0, 0, 0) + bytes(1024))
-    channel.chmod(0o600)
-    ((rc, _ms, message),) = lines_of(run(offline, "call", "300", env=dict(os.environ)))
-    assert rc == 16 and "no provider is serving it" in message, message  # it got the lock, then waited
-    assert header_words(channel)[1] == 0
-
-
-def test_busy_state_of_a_dead_provider_is_cleared(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", layout.BUSY, 0, 0, 1024, 0, dead_pid(), 0) + bytes(1024))
-    channel.chmod(0o600)
-    ((rc, _ms, message),) = lines_of(run(offline, "call", "300", env=dict(os.environ)))
-    assert rc == 16 and "no provider is serving it" in message, message
+TestChannelSemantics = channel_semantics.suite(CClient)
 
 
 def test_pid_is_refreshed_after_fork(offline: Path) -> None:

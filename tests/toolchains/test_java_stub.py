@@ -14,12 +14,11 @@ import json
 import os
 import re
 import signal
-import stat
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ from metropipe import layout, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import java as java_target
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains import channel_semantics
+from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
 
@@ -514,10 +515,6 @@ def offline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return javac([HERE / "Offline.java"], out / "classes", sourcepath=out)
 
 
-def header_words(path: Path) -> tuple[int, ...]:
-    return struct.unpack("<6IQ", path.read_bytes()[:32])
-
-
 def lines_of(proc: subprocess.CompletedProcess[str]) -> list[tuple[int, float, str]]:
     assert proc.returncode == 0, proc.stderr
     out = []
@@ -550,19 +547,6 @@ def test_bad_arguments_are_refused_before_anything_is_sent(offline: Path, shm_di
     assert sorted(p.name for p in shm_dir.iterdir()) == ["metro_every_type"]
 
 
-def test_timeout_without_provider(offline: Path, shm_dir: Path) -> None:
-    ((code, ms, message),) = lines_of(java(offline, "Offline", "call", "200", env=dict(os.environ)))
-    channel = shm_dir / "metro_add"
-    assert code == 16
-    assert 195 <= ms < 3000
-    assert message == f"timed out calling 'add' on {channel}: no provider is serving it"
-    assert stat.S_IMODE(channel.stat().st_mode) == 0o600
-    assert channel.stat().st_size == 32 + 1024
-    status, lock, size, capacity, _error, provider, fingerprint = header_words(channel)
-    assert (status, lock, size, capacity, provider) == (0, 0, 8, 1024, 0)  # retracted, unlocked
-    assert fingerprint == layout.compute(ADD).fingerprint
-
-
 def test_threads_of_one_process_take_turns(offline: Path, shm_dir: Path) -> None:
     got = lines_of(java(offline, "Offline", "threads", "300", env=dict(os.environ)))
     assert sorted(code for code, _, _ in got) == [16, 16]
@@ -573,93 +557,33 @@ def test_threads_of_one_process_take_turns(offline: Path, shm_dir: Path) -> None
     assert header_words(shm_dir / "metro_add")[:2] == (0, 0)
 
 
-def test_timeout_from_environment(offline: Path, shm_dir: Path) -> None:
-    ((code, ms, message),) = lines_of(java(offline, "Offline", "call", "-1",
-                                           env={**os.environ, "METROPIPE_TIMEOUT": " 0.15 "}))
-    assert code == 16 and 145 <= ms < 3000 and "no provider is serving it" in message
-    for bad in ("soon", "-1", "0", "inf", "nan", "1e400"):
-        ((code, _, message),) = lines_of(java(offline, "Offline", "call", "-1",
-                                              env={**os.environ, "METROPIPE_TIMEOUT": bad}))
-        assert (code, message) == (17, f"METROPIPE_TIMEOUT='{bad}' is not a positive number of seconds")
+class JavaClient(channel_semantics.ChannelClient):
+    """add(1, 2) through ``java Offline call MS``: Add.add(1, 2) with MS ms (MS = -1: the default timeout)."""
+
+    scenarios = channel_semantics.COMMON | {"busy_state_of_a_live_provider_times_out_waiting"}
+    timeout_us = (195_000, 3_000_000)  # a JVM start is slow: the driver times the call itself
+    env_timeout = " 0.15 "  # surrounding blanks are accepted
+    env_timeout_us = (145_000, 3_000_000)
+    bad_env_timeouts = ("soon", "-1", "0", "inf", "nan", "1e400")
+    symlink_timeout_ms, symlink_max_us = 5000, 2_500_000  # refused at once, not after the 5 s timeout
+    dead_lock_bits = layout.CONTENDED  # the dead caller had a sleeper waiting
+
+    def __init__(self, offline: Path) -> None:
+        self.offline = offline
+
+    def call(self, timeout_ms: int | None, env: Mapping[str, str] | None = None, variant: str = "") -> Result:
+        ms = -1 if timeout_ms is None else timeout_ms
+        ((code, elapsed_ms, message),) = lines_of(java(self.offline, "Offline", "call", str(ms),
+                                                       env={**os.environ, **(env or {})}))
+        return Result(code, message, elapsed_ms * 1000)
 
 
-def test_channel_folder_is_created(offline: Path, tmp_path: Path) -> None:
-    folder = tmp_path / "new" / "deeper"
-    ((code, _, _),) = lines_of(java(offline, "Offline", "call", "20", env={**os.environ, "METROPIPE_DIR": str(folder)}))
-    assert code == 16 and (folder / "metro_add").is_file()
-    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
+@pytest.fixture
+def channel_client(offline: Path, shm_dir: Path) -> JavaClient:
+    return JavaClient(offline)
 
 
-def test_symlink_is_refused(offline: Path, shm_dir: Path) -> None:
-    target = shm_dir / "elsewhere"
-    target.write_bytes(bytes(32 + 1024))
-    target.chmod(0o600)
-    (shm_dir / "metro_add").symlink_to(target)
-    ((code, ms, message),) = lines_of(java(offline, "Offline", "call", "5000", env=dict(os.environ)))
-    assert (code, message) == (18, f"{shm_dir / 'metro_add'}: refusing to open a symlink as a channel")
-    assert ms < 2500  # refused at once, not after the 5 s timeout
-    assert target.read_bytes() == bytes(32 + 1024)
-
-
-def test_group_writable_and_non_regular_files_are_refused(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(b"")
-    channel.chmod(0o620)
-    ((code, _, message),) = lines_of(java(offline, "Offline", "call", "50", env=dict(os.environ)))
-    assert (code, message) == (18, f"{channel}: writable by other users (mode 620); refusing it")
-    assert channel.stat().st_size == 0
-    channel.unlink()
-    os.mkfifo(channel, 0o600)
-    ((code, _, message),) = lines_of(java(offline, "Offline", "call", "50", env=dict(os.environ)))
-    assert (code, message) == (18, f"{channel}: not a regular file; refusing it as a channel")
-
-
-def test_capacity_grows_and_never_shrinks(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, 0, 0, 4096, 0, 0, 0) + bytes(4096))
-    channel.chmod(0o600)
-    lines_of(java(offline, "Offline", "call", "20", env=dict(os.environ)))
-    assert channel.stat().st_size == 32 + 4096 and header_words(channel)[3] == 4096
-    small = shm_dir / "metro_small"
-    small.write_bytes(bytes(10))
-    small.chmod(0o600)
-    small.rename(channel)
-    lines_of(java(offline, "Offline", "call", "20", env=dict(os.environ)))
-    assert channel.stat().st_size == 32 + 1024 and header_words(channel)[3] == 1024
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
-
-
-def test_lock_of_a_dead_caller_is_taken_over(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, dead_pid() | layout.CONTENDED, 0, 1024, 0, 0, 0) + bytes(1024))
-    channel.chmod(0o600)
-    ((code, _ms, message),) = lines_of(java(offline, "Offline", "call", "300", env=dict(os.environ)))
-    assert code == 16 and "no provider is serving it" in message, message  # it got the lock, then waited
-    assert header_words(channel)[1] == 0
-
-
-def test_busy_state_of_a_dead_provider_is_cleared(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", layout.BUSY, 0, 0, 1024, 0, dead_pid(), 0) + bytes(1024))
-    channel.chmod(0o600)
-    ((code, _ms, message),) = lines_of(java(offline, "Offline", "call", "300", env=dict(os.environ)))
-    assert code == 16 and "no provider is serving it" in message, message
-
-
-def test_busy_state_of_a_live_provider_times_out_waiting(offline: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", layout.BUSY, 0, 0, 1024, 0, os.getpid(), 0) + bytes(1024))
-    channel.chmod(0o600)
-    ((code, ms, message),) = lines_of(java(offline, "Offline", "call", "150", env=dict(os.environ)))
-    assert (code, message) == (16, f"timed out: channel 'add' is still busy with an earlier call "
-                                    f"(provider pid {os.getpid()})")
-    assert 145 <= ms < 3000
-    assert header_words(channel)[:2] == (layout.BUSY, 0)  # left alone, unlocked
+TestChannelSemantics = channel_semantics.suite(JavaClient)
 
 
 # --- 5. against the real Python provider ---------------------------------------------------

@@ -19,15 +19,15 @@ it); ``node --check`` is the check.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import signal
-import stat
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ from metropipe import layout, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import js as js_target
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains import channel_semantics
+from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
 
@@ -128,16 +130,6 @@ def vector_function(vec: dict[str, Any]) -> Function:
         return Function(name=name, raw=True)
     result = T(vec["result"]["type"]) if vec["result"] else T.VOID
     return fn(name, [(p["name"], T(p["type"])) for p in vec["params"]], result)
-
-
-def header_words(path: Path) -> tuple[int, ...]:
-    return struct.unpack("<6IQ", path.read_bytes()[:32])
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
 
 
 # --- 1. golden vectors -----------------------------------------------------------------
@@ -393,98 +385,31 @@ def test_bad_arguments_are_refused_before_anything_is_sent(offline: Path, tmp_pa
     assert channel.read_bytes() == bytes(channel.stat().st_size), "a refused call touched the channel"
 
 
-def test_timeout_without_provider(offline: Path, tmp_path: Path, addon_dir: Path, shm_dir: Path) -> None:
-    args = [arg("int32", 1), arg("int32", 2)]
-    start = time.monotonic()
-    got = drive([call(offline, "add", args, {"timeout": 0.2}), call(offline, "add", args, {"timeout": 0.2}, True)],
-                node_env(addon_dir), tmp_path)
-    elapsed = time.monotonic() - start
-    channel = shm_dir / "metro_add"
-    for r in got:
-        assert (r["kind"], r["code"]) == ("TIMEOUT", 16)
-        assert r["message"] == f"timed out calling 'add' on {channel}: no provider is serving it"
-        assert 195 <= r["ms"] < 1500
-    assert elapsed < 10
-    assert stat.S_IMODE(channel.stat().st_mode) == 0o600
-    assert channel.stat().st_size == 32 + 1024
-    status, lock, size, capacity, _error, provider, fingerprint = header_words(channel)
-    assert (status, lock, size, capacity, provider) == (0, 0, 8, 1024, 0)  # retracted, unlocked
-    assert fingerprint == layout.compute(ADD).fingerprint
+class JsClient(channel_semantics.ChannelClient):
+    """add(1, 2) through the driver: ``add(1, 2, {timeout})`` and ``await addAsync(1, 2, {timeout})``."""
+
+    scenarios = channel_semantics.COMMON
+    variants = ("sync", "async")  # every scenario is tried through both calls
+    kinds = channel_semantics.Kinds(timeout="TIMEOUT", argument="ARGUMENT", channel="CHANNEL")  # error.kind
+    timeout_us, timeout_wall_s = (195_000, 1_500_000), 10  # the wall clock includes node and the addon
+    symlink_max_us = math.inf  # (no bound on how fast the refusal is)
+
+    def __init__(self, offline: Path, addon_dir: Path, tmp_path: Path) -> None:
+        self.offline, self.addon_dir, self.tmp_path = offline, addon_dir, tmp_path
+
+    def call(self, timeout_ms: int | None, env: Mapping[str, str] | None = None, variant: str = "sync") -> Result:
+        options = None if timeout_ms is None else {"timeout": timeout_ms / 1000}
+        request = call(self.offline, "add", [arg("int32", 1), arg("int32", 2)], options, is_async=variant == "async")
+        (r,) = drive([request], node_env(self.addon_dir, **(env or {})), self.tmp_path)
+        return Result(r.get("code", 0), r.get("message", ""), r["ms"] * 1000, r.get("kind"))
 
 
-def test_timeout_from_environment(offline: Path, tmp_path: Path, addon_dir: Path, shm_dir: Path) -> None:
-    args = [arg("int32", 1), arg("int32", 2)]
-    (r,) = drive([call(offline, "add", args)], node_env(addon_dir, METROPIPE_TIMEOUT="0.15"), tmp_path)
-    assert r["kind"] == "TIMEOUT" and 145 <= r["ms"] < 1500
-    (r,) = drive([call(offline, "add", args)], node_env(addon_dir, METROPIPE_TIMEOUT="soon"), tmp_path)
-    assert (r["kind"], r["message"]) == ("ARGUMENT", "METROPIPE_TIMEOUT='soon' is not a positive number of seconds")
-    (r,) = drive([call(offline, "add", args, is_async=True)], node_env(addon_dir, METROPIPE_TIMEOUT="-1"), tmp_path)
-    assert r["kind"] == "ARGUMENT"
+@pytest.fixture
+def channel_client(offline: Path, addon_dir: Path, tmp_path: Path, shm_dir: Path) -> JsClient:
+    return JsClient(offline, addon_dir, tmp_path)
 
 
-def test_channel_folder_is_created(offline: Path, tmp_path: Path, addon_dir: Path) -> None:
-    folder = tmp_path / "new" / "deeper"
-    (r,) = drive([call(offline, "add", [arg("int32", 1), arg("int32", 2)], {"timeout": 0.02})],
-                 node_env(addon_dir, METROPIPE_DIR=str(folder)), tmp_path)
-    assert r["kind"] == "TIMEOUT" and (folder / "metro_add").is_file()
-    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
-
-
-def test_refused_channel_files(offline: Path, tmp_path: Path, addon_dir: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    target = shm_dir / "elsewhere"
-    target.write_bytes(bytes(32 + 1024))
-    target.chmod(0o600)
-    channel.symlink_to(target)
-    request = call(offline, "add", [arg("int32", 1), arg("int32", 2)], {"timeout": 0.2})
-    (r,) = drive([request], node_env(addon_dir), tmp_path)
-    assert (r["kind"], r["code"]) == ("CHANNEL", 18)
-    assert r["message"] == f"{channel}: refusing to open a symlink as a channel"
-    assert target.read_bytes() == bytes(32 + 1024)
-    channel.unlink()
-    channel.write_bytes(b"")
-    channel.chmod(0o620)
-    (r,) = drive([request], node_env(addon_dir), tmp_path)
-    assert (r["kind"], r["message"]) == ("CHANNEL", f"{channel}: writable by other users (mode 620); refusing it")
-    channel.unlink()
-    os.mkfifo(channel, 0o600)
-    (r,) = drive([request], node_env(addon_dir), tmp_path)
-    assert (r["kind"], r["message"]) == ("CHANNEL", f"{channel}: not a regular file; refusing it as a channel")
-
-
-def test_capacity_grows_and_never_shrinks(offline: Path, tmp_path: Path, addon_dir: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, 0, 0, 4096, 0, 0, 0) + bytes(4096))
-    channel.chmod(0o600)
-    request = call(offline, "add", [arg("int32", 1), arg("int32", 2)], {"timeout": 0.02})
-    drive([request], node_env(addon_dir), tmp_path)
-    assert channel.stat().st_size == 32 + 4096 and header_words(channel)[3] == 4096
-    channel.unlink()
-    channel.write_bytes(bytes(10))
-    channel.chmod(0o600)
-    drive([request], node_env(addon_dir), tmp_path)
-    assert channel.stat().st_size == 32 + 1024 and header_words(channel)[3] == 1024
-
-
-def test_lock_of_a_dead_caller_is_taken_over(offline: Path, tmp_path: Path, addon_dir: Path, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, dead_pid(), 0, 1024, 0, 0, 0) + bytes(1024))
-    channel.chmod(0o600)
-    (r,) = drive([call(offline, "add", [arg("int32", 1), arg("int32", 2)], {"timeout": 0.3})], node_env(addon_dir),
-                 tmp_path)
-    assert r["kind"] == "TIMEOUT" and "no provider is serving it" in r["message"], r  # it got the lock, then waited
-    assert header_words(channel)[1] == 0
-
-
-def test_busy_state_of_a_dead_provider_is_cleared(offline: Path, tmp_path: Path, addon_dir: Path,
-                                                  shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    for is_async in (False, True):
-        channel.write_bytes(struct.pack("<6IQ", layout.BUSY, 0, 0, 1024, 0, dead_pid(), 0) + bytes(1024))
-        channel.chmod(0o600)
-        (r,) = drive([call(offline, "add", [arg("int32", 1), arg("int32", 2)], {"timeout": 0.3}, is_async)],
-                     node_env(addon_dir), tmp_path)
-        assert r["kind"] == "TIMEOUT" and "no provider is serving it" in r["message"], r
+TestChannelSemantics = channel_semantics.suite(JsClient)
 
 
 def test_addon_is_built_once_and_cached(offline: Path, tmp_path: Path, shm_dir: Path) -> None:

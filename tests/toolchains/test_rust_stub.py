@@ -22,12 +22,11 @@ import os
 import re
 import shutil
 import signal
-import stat
 import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,8 @@ from metropipe import layout, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import rust as rust_target
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains import channel_semantics
+from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
 
@@ -87,16 +88,6 @@ def vector_function(vec: dict[str, Any]) -> Function:
         return Function(name=name, raw=True)
     result = T(vec["result"]["type"]) if vec["result"] else T.VOID
     return fn(name, [(p["name"], T(p["type"])) for p in vec["params"]], result)
-
-
-def header_words(path: Path) -> tuple[int, ...]:
-    return struct.unpack("<6IQ", path.read_bytes()[:32])
-
-
-def dead_pid() -> int:
-    proc = subprocess.Popen([sys.executable, "-c", "pass"])
-    proc.wait()
-    return proc.pid
 
 
 # --- Rust literals -------------------------------------------------------------------
@@ -738,100 +729,29 @@ def test_bad_arguments_are_refused_before_anything_is_sent(driver: Driver, shm_d
     assert not (shm_dir / "metro_echo").exists()
 
 
-def test_timeout_without_provider(driver: Driver, shm_dir: Path) -> None:
-    start = time.monotonic()
-    (r,) = driver.run(("add", [1, 2], "t", 200))
-    elapsed = time.monotonic() - start
-    channel = shm_dir / "metro_add"
-    assert (r.code, r.kind) == (16, "TIMEOUT")
-    assert 195_000 <= r.us and elapsed < 2.0
-    assert r.text == f"timed out calling 'add' on {channel}: no provider is serving it"
-    assert stat.S_IMODE(channel.stat().st_mode) == 0o600
-    assert channel.stat().st_size == 32 + 1024
-    status, lock, size, capacity, _error, provider, fingerprint = header_words(channel)
-    assert (status, lock, size, capacity, provider) == (0, 0, 8, 1024, 0)  # retracted, unlocked
-    assert fingerprint == layout.compute(driver.functions["add"]).fingerprint
+class RustClient(channel_semantics.ChannelClient):
+    """add(1, 2) through the driver: variant "t" is add_timeout, "d" (timeout_ms None) the default timeout."""
+
+    scenarios = channel_semantics.COMMON | {"lock_held_by_a_live_caller_times_out"}
+    kinds = channel_semantics.Kinds(timeout="TIMEOUT", argument="ARGUMENT", channel="CHANNEL")  # Error::kind()
+    timeout_wall_s = 2.0
+
+    def __init__(self, driver: Driver) -> None:
+        self.driver = driver
+        self.function = driver.functions["add"]
+
+    def call(self, timeout_ms: int | None, env: Mapping[str, str] | None = None, variant: str = "") -> Result:
+        call = ("add", [1, 2], "d", 0) if timeout_ms is None else ("add", [1, 2], "t", timeout_ms)
+        (r,) = self.driver.run(call, env={**os.environ, **env} if env else None)
+        return Result(r.code, r.text, r.us, r.kind)
 
 
-def test_timeout_from_environment(driver: Driver, shm_dir: Path) -> None:
-    (r,) = driver.run(("add", [1, 2], "d", 0), env={**os.environ, "METROPIPE_TIMEOUT": "0.15"})
-    assert r.code == 16 and 145_000 <= r.us < 1_500_000 and "no provider is serving it" in r.text
-    (r,) = driver.run(("add", [1, 2], "d", 0), env={**os.environ, "METROPIPE_TIMEOUT": "soon"})
-    assert (r.code, r.text) == (17, "METROPIPE_TIMEOUT='soon' is not a positive number of seconds")
-    (r,) = driver.run(("add", [1, 2], "d", 0), env={**os.environ, "METROPIPE_TIMEOUT": "-1"})
-    assert r.code == 17
+@pytest.fixture
+def channel_client(driver: Driver) -> RustClient:
+    return RustClient(driver)
 
 
-def test_channel_folder_is_created(driver: Driver, tmp_path: Path) -> None:
-    folder = tmp_path / "new" / "deeper"
-    (r,) = driver.run(("add", [1, 2], "t", 20), env={**os.environ, "METROPIPE_DIR": str(folder)})
-    assert r.code == 16 and (folder / "metro_add").is_file()
-    assert stat.S_IMODE(folder.stat().st_mode) & 0o077 == 0
-
-
-def test_symlink_is_refused(driver: Driver, shm_dir: Path) -> None:
-    target = shm_dir / "elsewhere"
-    target.write_bytes(bytes(32 + 1024))
-    target.chmod(0o600)
-    (shm_dir / "metro_add").symlink_to(target)
-    (r,) = driver.run(("add", [1, 2], "t", 200))
-    assert (r.code, r.text, r.kind) == (18, f"{shm_dir / 'metro_add'}: refusing to open a symlink as a channel",
-                                        "CHANNEL")
-    assert r.us < 100_000
-    assert target.read_bytes() == bytes(32 + 1024)
-
-
-def test_group_writable_and_non_regular_files_are_refused(driver: Driver, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(b"")
-    channel.chmod(0o620)
-    (r,) = driver.run(("add", [1, 2], "t", 50))
-    assert (r.code, r.text) == (18, f"{channel}: writable by other users (mode 620); refusing it")
-    channel.unlink()
-    os.mkfifo(channel, 0o600)
-    (r,) = driver.run(("add", [1, 2], "t", 50))
-    assert (r.code, r.text) == (18, f"{channel}: not a regular file; refusing it as a channel")
-
-
-def test_capacity_grows_and_never_shrinks(driver: Driver, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, 0, 0, 4096, 0, 0, 0) + bytes(4096))
-    channel.chmod(0o600)
-    driver.run(("add", [1, 2], "t", 20))
-    assert channel.stat().st_size == 32 + 4096 and header_words(channel)[3] == 4096
-    small = shm_dir / "metro_small"
-    small.write_bytes(bytes(10))
-    small.chmod(0o600)
-    small.rename(channel)
-    driver.run(("add", [1, 2], "t", 20))
-    assert channel.stat().st_size == 32 + 1024 and header_words(channel)[3] == 1024
-
-
-def test_lock_of_a_dead_caller_is_taken_over(driver: Driver, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, dead_pid(), 0, 1024, 0, 0, 0) + bytes(1024))
-    channel.chmod(0o600)
-    (r,) = driver.run(("add", [1, 2], "t", 300))
-    assert r.code == 16 and "no provider is serving it" in r.text, r.text  # it got the lock, then waited
-    assert header_words(channel)[1] == 0
-
-
-def test_busy_state_of_a_dead_provider_is_cleared(driver: Driver, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", layout.BUSY, 0, 0, 1024, 0, dead_pid(), 0) + bytes(1024))
-    channel.chmod(0o600)
-    (r,) = driver.run(("add", [1, 2], "t", 300))
-    assert r.code == 16 and "no provider is serving it" in r.text, r.text
-
-
-def test_lock_held_by_a_live_caller_times_out(driver: Driver, shm_dir: Path) -> None:
-    channel = shm_dir / "metro_add"
-    channel.write_bytes(struct.pack("<6IQ", 0, os.getpid(), 0, 1024, 0, 0, 0) + bytes(1024))
-    channel.chmod(0o600)
-    (r,) = driver.run(("add", [1, 2], "t", 100))
-    assert (r.code, r.text) == (16, f"timed out waiting for the lock of channel 'add' (held by pid {os.getpid()}); "
-                                    "other callers are busy")
-    assert header_words(channel)[1] == os.getpid() | layout.CONTENDED  # the sleeper said so
+TestChannelSemantics = channel_semantics.suite(RustClient)
 
 
 # --- 4. against the real Python provider -------------------------------------------------
