@@ -30,15 +30,20 @@ object and is refused.
 name starts with an upper-case letter: callable from another package), ``errors``
 (``none`` or ``go-error``), ``result`` (the declared results as written, empty when none)
 and ``ok`` (the value result's type, empty when none). Of each parameter: ``type`` as
-written (``int``, ``[]byte``...).
+written (``int``, ``[]byte``...). When a ``go.mod`` is found walking up from the source's folder
+(the file is in a Go module): ``module`` (its module path) and ``module_root`` (the module's folder
+relative to the source's folder, ``.`` or ``..``...; go.mod is a dependency of the parse). The Go
+provider and the Go c-linker then build inside that module.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from typing import TYPE_CHECKING
 
-from metropipe.errors import Diagnostic
-from metropipe.model import Function, Param, WireType
+from metropipe.errors import Diagnostic, fail
+from metropipe.model import Function, Location, Param, WireType
 from metropipe.parse import treesitter as ts
 
 if TYPE_CHECKING:
@@ -138,6 +143,47 @@ def _type_params(node: Node | None) -> set[str]:
     return {ts.text(n) for d in node.named_children for n in d.children_by_field_name("name")}
 
 
+MODULE_LINE = re.compile(r'^\s*module\s+(?:"([^"]+)"|`([^`]+)`|([^\s"`]+))\s*(?://.*)?$', re.M)
+
+
+def go_mod(path: str) -> str | None:
+    """The go.mod of the module holding the file ``path``: the first found walking up from its folder."""
+    here = os.path.dirname(os.path.abspath(path))
+    while True:
+        candidate = os.path.join(here, "go.mod")
+        if os.path.isfile(candidate):
+            return candidate
+        up = os.path.dirname(here)
+        if up == here:
+            return None
+        here = up
+
+
+def _module(path: str) -> dict[str, str]:
+    """``module`` and ``module_root`` of the file ``path`` (nothing outside a module)."""
+    mod = go_mod(path)
+    if mod is None:
+        return {}
+    shown = os.path.relpath(mod)
+    try:
+        with open(mod, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise fail(f"cannot read the module's go.mod: {e}", Location(shown, 1, 1)) from None
+    m = MODULE_LINE.search(text)
+    if m is None:
+        raise fail("go.mod has no module directive (the Go provider builds inside the module)",
+                   Location(shown, 1, 1))
+    root = os.path.relpath(os.path.dirname(mod), os.path.dirname(os.path.abspath(path)))
+    return {"module": next(g for g in m.groups() if g), "module_root": root.replace(os.sep, "/")}
+
+
+def dependencies(path: str, text: str) -> list[str]:
+    """The module's go.mod: its module path is part of what the parse records."""
+    mod = go_mod(path)
+    return [mod] if mod is not None else []
+
+
 def parse(path: str, text: str, name: str) -> Function:
     tree = ts.parse_tree("go", text)
     root = tree.root_node
@@ -205,6 +251,7 @@ def parse(path: str, text: str, name: str) -> Function:
                 problems.append(Diagnostic(ts.unsupported("the return value", ts.spelled(types[0]), e.tail),
                                            ts.loc(path, types[0])))
     ts.raise_all(problems)
+    native.update(_module(path))
 
     doc = [line for c in ts.preceding(fn, ("comment",)) for line in ts.comment_lines(ts.text(c))
            if not line.startswith(("go:", f"export {name}"))]

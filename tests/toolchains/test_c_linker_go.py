@@ -3,7 +3,8 @@
 Real builds: the generated Makefile, the go tool (cgo, gcc), nm, a C host program, Python ctypes.
 The fixture tests/toolchains/c_linker_go/kit.go is written like real code (doc comments, a type
 with a method, named results, ``int``, ``rune`` and ``[]uint8``, an unexported function, errors,
-a panic, a function that keeps its argument).
+a panic, a function that keeps its argument). The last tests build a library inside a Go module
+(the Go provider's fixture ``go_provider/shop``) and call it through ctypes.
 """
 
 from __future__ import annotations
@@ -226,3 +227,75 @@ def test_a_main_package_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "c-linker: 'Twice' is in package 'main'" in proc.stderr
     assert "move it to a package of its own" in proc.stderr
+
+
+# ---- a function in a Go module (the Go provider's fixture, tests/toolchains/go_provider/shop) ----
+
+SHOP = Path(__file__).resolve().parent / "go_provider" / "shop"
+GO_ENV = {"GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod"}
+
+
+def _go_make(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(["make", *argv], cwd=cwd, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **GO_ENV})
+
+
+def _module_tree(module: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(module)): p.read_bytes() for p in sorted(module.rglob("*"))
+            if p.is_file() and not str(p.relative_to(module)).startswith(("metropipe", "libmetropipe"))}
+
+
+def test_library_builds_inside_the_module(tmp_path: Path) -> None:
+    require("go")
+    require("gcc")
+    require("make")
+    module = tmp_path / "shop"
+    shutil.copytree(SHOP, module)
+    before = _module_tree(module)
+    for fn in ("Total", "discount"):
+        metropipe("export", fn, "pricing/pricing.go", "--target", "c-linker", "--unify", "-q", cwd=module)
+    proc = _go_make("-f", "libmetropipe.mk", cwd=module)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lib = module / "libmetropipe.so"
+    assert exported(lib) == abi("Total", "discount")
+    code = f"""
+import ctypes, json
+lib = ctypes.CDLL({str(lib)!r})
+lib.Total.restype = ctypes.c_char_p; lib.Total.argtypes = [ctypes.c_int64, ctypes.c_int64, ctypes.c_char_p]
+lib.Total_last_error.restype = ctypes.c_char_p
+lib.discount.restype = ctypes.c_int64; lib.discount.argtypes = [ctypes.c_int64, ctypes.c_int32]
+out = [lib.Total(1000, 2, b"EUR").decode(), lib.Total(1999, 3, b"USD").decode(), lib.discount(999, 50)]
+for qty, code in ((1, b"XXX"), (-1, b"EUR")):
+    out += [lib.Total(1, qty, code), lib.Total_last_error().decode()]
+print(json.dumps(out))
+"""
+
+    def call() -> object:
+        import json
+
+        return json.loads(run(sys.executable, "-c", code, cwd=tmp_path).stdout)
+
+    assert call() == ["\u20ac24.00", "$71.96", 499, None, 'unknown currency "XXX"', None, "negative quantity"]
+    assert _module_tree(module) == before  # the overlay only: nothing written to the module's folders
+    assert _go_make("-q", "-f", "libmetropipe.mk", cwd=module).returncode == 0
+    # a file of a package the library is built from (here an internal package's) makes it out of date
+    time.sleep(0.05)
+    (module / "internal" / "currency" / "currency.go").touch()
+    assert _go_make("-q", "-f", "libmetropipe.mk", cwd=module).returncode == 1
+    tax = module / "pricing" / "tax.go"
+    tax.write_text(tax.read_text().replace("0.2", "0.5"))
+    proc = _go_make("-f", "libmetropipe.mk", cwd=module)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert call()[0] == "\u20ac30.00"
+
+
+def test_library_of_a_module_is_written_inside_it(tmp_path: Path) -> None:
+    shutil.copytree(SHOP, tmp_path / "shop")
+    proc = metropipe("export", "Total", "shop/pricing/pricing.go", "--target", "c-linker", cwd=tmp_path, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "shop/pricing/pricing.go:12:6: error: c-linker: 'Total' is in the Go module example.com/shop (shop/go.mod), "
+        "and the library's Go side is built inside that module, in its output folder: write the output inside the "
+        "module (export from its folder)")

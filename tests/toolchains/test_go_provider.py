@@ -7,7 +7,9 @@ One unified provider serves every function from one process (one goroutine per c
 the tests call it from Python processes and poke the channel directly for what a
 well-behaved client never sends. Other tests build the namespace-mode provider with the
 exact command ``export`` prints, and check registration, recovery, signals and idleness.
-The harness (``Served``, ``Raw``) is the Rust provider test's.
+The harness (``Served``, ``Raw``) is the Rust provider test's. The last tests build providers
+inside a real Go module (``go_provider/shop``: several files, an internal package, a replaced
+third-party module, a test file and a build tag to leave out).
 """
 
 from __future__ import annotations
@@ -309,3 +311,147 @@ def test_generated_code_is_gofmt_and_vet_clean(project: tuple[Path, Path, dict[s
         vet = subprocess.run([go, "-C", str(folder), "vet", "-overlay", "overlay.json", "."], capture_output=True,
                              text=True, timeout=600)
         assert vet.returncode == 0, vet.stderr
+
+
+# ---- a function in a Go module: the provider is built inside it ----
+#
+# tests/toolchains/go_provider/shop/ is a module written like real code: Total (pricing/pricing.go)
+# calls helpers in pricing/round.go, a constant of pricing/tax.go (pricing/debug.go, for the
+# shopdebug build tag, must stay out), the internal package example.com/shop/internal/currency
+# and example.com/fmtx, a third-party module replaced by a local folder (so nothing is downloaded);
+# pricing/pricing_test.go is an external test package (package pricing_test) that go build leaves
+# out. discount is unexported.
+
+SHOP = HERE / "shop"
+GO_ENV = {"GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod"}
+
+
+def _shop(tmp: Path, where: str = ".") -> tuple[Path, Path, Path, dict[str, str]]:
+    """(project root, module root, shm, env): the fixture module copied to tmp/project/<where>."""
+    require("go")
+    root = tmp / "project"
+    module = root / where
+    shutil.copytree(SHOP, module)
+    shm = tmp / "shm"
+    shm.mkdir(mode=0o700)
+    env = {**os.environ, **GO_ENV, "METROPIPE_DIR": str(shm)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return root, module, shm, env
+
+
+def _tree(module: Path) -> dict[str, bytes]:
+    """The module's own files (not metropipe's output): what the provider must never write to."""
+    return {str(p.relative_to(module)): p.read_bytes() for p in sorted(module.rglob("*"))
+            if p.is_file() and not str(p.relative_to(module)).startswith(("metropipe", "metropipe_provider"))}
+
+
+def _export_shop(root: Path, function: str, source: str, *mode: str) -> str:
+    out = metropipe("export", function, source, "--target", "python", *mode, cwd=root).stdout
+    m = START.search(out)
+    assert m, out
+    return m.group(1)
+
+
+def test_provider_builds_inside_the_module(tmp_path: Path) -> None:
+    root, module, shm, env = _shop(tmp_path)
+    before = _tree(module)
+    total = _export_shop(root, "Total", "pricing/pricing.go")
+    assert total == ("go build -overlay metropipe/Total/provider/overlay.json -o metropipe/Total/provider/provider "
+                     "./pricing/zz_metropipe_provider && metropipe/Total/provider/provider")
+    discount = _export_shop(root, "discount", "pricing/pricing.go")
+    first = Served(root, shm, env, ["Total"]).start(total)
+    try:
+        second = Served(root, shm, env, ["discount"]).start(discount)
+        try:
+            got = first.client("""
+                from metropipe.Total.stub import Total, RemoteError
+                from metropipe.discount.stub import discount
+                out = [Total(1000, 2, "EUR"), Total(1999, 3, "USD"), discount(1000, 15), discount(999, 50)]
+                for code, qty in (("XXX", 1), ("EUR", -1)):
+                    try:
+                        Total(1, qty, code)
+                    except RemoteError as e:
+                        out.append(str(e))
+                print(json.dumps(out))
+            """)
+        finally:
+            second.stop()
+    finally:
+        status, err = first.stop()
+    assert status == 0, err
+    # 20% tax from tax.go (debug.go is left out), rounded by round.go, € from internal/currency, shown by fmtx
+    assert got == ["\u20ac24.00", "$71.96", 850, 499, 'unknown currency "XXX"', "negative quantity"]
+    # nothing was written to the module's folders, and the output (a nested module) does not disturb its build
+    assert _tree(module) == before
+    for argv in (["build", "./..."], ["vet", "./..."]):
+        proc = subprocess.run([require("go"), *argv], cwd=module, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_unified_provider_builds_in_a_module_below_the_project(tmp_path: Path) -> None:
+    root, module, shm, env = _shop(tmp_path, "shop")
+    _export_shop(root, "Total", "shop/pricing/pricing.go", "--unify")
+    command = _export_shop(root, "discount", "shop/pricing/pricing.go", "--unify")
+    assert command == ("go -C shop build -overlay ../metropipe_provider/overlay.json -o ../metropipe_provider/provider "
+                       "./pricing/zz_metropipe_provider && metropipe_provider/provider")
+    s = Served(root, shm, env, ["Total", "discount"]).start(command)
+    try:
+        assert s.client("import metropipe_stubs as m\nprint(json.dumps([m.Total(5, 1, 'USD'), m.discount(7, 0)]))") \
+            == ["$0.06", 7]
+    finally:
+        s.stop()
+    # the whole package is compiled: a change in another of its files is in the next build
+    tax = module / "pricing" / "tax.go"
+    tax.write_text(tax.read_text().replace("0.2", "0.5"))
+    s = Served(root, shm, env, ["Total", "discount"]).start(command)
+    try:
+        assert s.client("import metropipe_stubs as m\nprint(json.dumps(m.Total(100, 1, 'EUR')))") == "\u20ac1.50"
+    finally:
+        s.stop()
+
+
+def test_module_provider_is_gofmt_and_vet_clean(tmp_path: Path) -> None:
+    root, module, _shm, env = _shop(tmp_path)
+    for fn in ("Total", "discount"):
+        _export_shop(root, fn, "pricing/pricing.go", "--unify")
+    go = require("go")
+    out = root / "metropipe_provider"
+    fmt = subprocess.run([require("gofmt"), "-l", str(out)], capture_output=True, text=True, timeout=120)
+    assert fmt.returncode == 0 and fmt.stdout == "", fmt.stdout + fmt.stderr
+    (module / "pricing" / "zz_metropipe_provider").mkdir()  # go vet runs its tool in the package's folder
+    vet = subprocess.run([go, "vet", "-overlay", str(out / "overlay.json"), "./pricing",
+                          "./pricing/zz_metropipe_provider"], cwd=module, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert vet.returncode == 0, vet.stderr
+
+
+def test_module_mistakes_are_diagnostics(tmp_path: Path) -> None:
+    root, module, _shm, _env = _shop(tmp_path)
+    (module / "cmd" / "tool").mkdir(parents=True)
+    shutil.copy(HERE / "cmd.go", module / "cmd" / "tool" / "main.go")
+    (module / "pricing" / "export_test.go").write_text(
+        "package pricing\n\nfunc Twice(x int32) int32 { return 2 * x }\n")
+    shutil.copy(HERE / "calc.go", tmp_path / "calc.go")  # in no module
+    cases = [
+        (["Tool", "cmd/tool/main.go"], "cmd/tool/main.go:4:6: error: Go provider: 'Tool' is in package 'main'; the "
+         "provider imports the function's package, and a main package cannot be imported: move it to a package of "
+         "its own"),
+        (["Twice", "pricing/export_test.go"], "pricing/export_test.go:3:6: error: Go provider: 'Twice' is in a test "
+         "file, which go build does not compile: move it to a file of its package that does not end in _test.go"),
+    ]
+    (module / "broken").mkdir()
+    (module / "broken" / "go.mod").write_text("// no module directive\ngo 1.21\n")
+    (module / "broken" / "b.go").write_text("package broken\n\nfunc B() {}\n")
+    cases.append((["B", "broken/b.go"], "broken/go.mod:1:1: error: go.mod has no module directive (the Go provider "
+                  "builds inside the module)"))
+    for args, message in cases:
+        proc = metropipe("export", *args, "--target", "python", cwd=root, check=False)
+        assert (proc.returncode, proc.stderr.strip()) == (1, message)
+    # one unified provider is one build: the functions of one module
+    metropipe("export", "Total", "pricing/pricing.go", "--target", "python", "--unify", cwd=root)
+    proc = metropipe("export", "Add", "../calc.go", "--target", "python", "--unify", cwd=root, check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().startswith("../calc.go:")
+    assert "'Total' is in the module example.com/shop (./go.mod) but 'Add' is in no Go module: one Go build holds " \
+           "the functions of one module; use the namespace mode for the others" in proc.stderr

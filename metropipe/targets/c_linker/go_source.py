@@ -7,16 +7,24 @@ Files (namespace mode; ``--flat``: ``metropipe/lib<fn>.{h,c,mk}`` + ``metropipe/
     metropipe/<fn>/<fn>.c                           the C ABI: per-thread last error and result buffers, calls
                                                     the Go side's internal exports
     metropipe/<fn>/Makefile                         make -C metropipe/<fn>  ->  libfn.so
-    metropipe/<fn>/<fn>_go/go.mod                   module metropipe.local/clinker, standard library only
+    metropipe/<fn>/<fn>_go/go.mod                   module metropipe.local/clinker (hidden in a module's build)
     metropipe/<fn>/<fn>_go/main.go                  package main, import "C": //export metropipe_go_<fn>
-    metropipe/<fn>/<fn>_go/overlay.json             adds <fn>.c, <fn>.h and the user's file to the build
+    metropipe/<fn>/<fn>_go/overlay.json             adds <fn>.c, <fn>.h and the wrappers (outside a module,
+                                                    the user's file) to the build
     metropipe/<fn>/<fn>_go/user0/metropipe_export.go   the Go provider's exported wrappers (export.go.j2)
 
-How the Go function is reached is the Go provider's (metropipe.targets.go_provider): ``go build
--overlay`` puts the user's file into the package ``user0`` of the generated module beside a
-generated file of the same package that wraps each function (so unexported functions work and
-Go's ``int``/``rune``/``[]uint8`` are converted). The same limitation holds: the source file must
-be self-contained (other files of its package and non-standard imports are not part of the build).
+How the Go function is reached is the Go provider's (metropipe.targets.go_provider): a generated
+file of the function's package wraps each function (so unexported functions work and Go's
+``int``/``rune``/``[]uint8`` are converted), added to the build by ``go build -overlay``. In a Go
+module (a go.mod above the source), ``go build`` runs in ``<fn>_go/`` with its go.mod hidden by the
+overlay, so that folder is a package of the user's module (cgo needs the main package's folder
+to exist, so it cannot be a folder of the overlay alone, as the provider's is): the user's
+whole package, its imports and the module's dependencies are compiled as ``go build`` would
+(GOWORK is not turned off there). The output folder must therefore lie inside the module (a
+diagnostic otherwise). The Makefile depends on the files ``go list -deps`` lists (and the
+package folder's ``*.go``, go.mod and go.sum), so an edit anywhere in them rebuilds. Outside a
+module, the overlay puts the user's file into the package ``user0`` of the generated module:
+it must be self-contained.
 
 The split between C and Go: Go has no per-thread storage, and a Go function called from C may
 not hand Go memory back. So the public symbols are C (``<fn>.c``, compiled into the cgo package
@@ -42,7 +50,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from metropipe.errors import fail
 from metropipe.model import Function, WireType
@@ -51,6 +59,7 @@ from metropipe.targets import cabi, go_provider
 from metropipe.targets import go as go_client
 
 MODULE = "metropipe.local/clinker"
+MAIN_DIR = "."
 
 C_GO = {  # the C type of a scalar as cgo spells it in main.go
     WireType.INT32: "C.int32_t",
@@ -89,7 +98,16 @@ def files(functions: list[Function], mode: str, header: str, record: str | None,
     folder, stem, makefile, lib, make_command = layout_of(mode, functions[0])
     go_dir = f"{stem}_go"
     here = posixpath.normpath(posixpath.join(folder, go_dir))
-    sources, handlers = go_provider.packages(functions, here)
+    plan = go_provider.make_plan(functions, here, MAIN_DIR, MODULE)
+    module = plan.module
+    if module is not None:
+        if any(part != ".." for part in module.root.split("/")) and module.root != ".":
+            raise fail(f"c-linker: '{functions[0].name}' is in the Go module {module.path} ({module.root}/go.mod), "
+                       "and the library's Go side is built inside that module, in its output folder: write the "
+                       "output inside the module (export from its folder)", functions[0].location)
+        # go runs in <stem>_go/, which the overlay makes a folder of the module (cgo needs a real folder)
+        plan = replace(plan, mains=())
+    sources, handlers = plan.sources, plan.handlers
     calls = [_call(sig, h, i) for i, (sig, h) in enumerate(zip(sigs, handlers, strict=True))]
     exports = "; ".join(f"{s.name}; {s.name}_last_error; {s.name}_metropipe_fingerprint" for s in sigs)
     user_sources = sorted({posixpath.relpath(fn.source or "", folder) for fn in functions})
@@ -98,22 +116,26 @@ def files(functions: list[Function], mode: str, header: str, record: str | None,
     go_header = go_client.comment_text(header)
     common = dict(header=header, functions=sigs, notes=notes, lib=lib, lib_file=f"lib{lib}.so",
                   header_file=f"{stem}.h", c_file=f"{stem}.c", make_command=make_command, source=shown)
-    overlay = {f"{s.folder}/{s.file}": s.path for s in sources}
-    overlay[f"{stem}.c"] = f"../{stem}.c"
-    overlay[f"{stem}.h"] = f"../{stem}.h"
+    overlay = plan.overlay(here, {"main.go": posixpath.join(here, "main.go"),
+                                  f"{stem}.c": posixpath.join(folder, f"{stem}.c"),
+                                  f"{stem}.h": posixpath.join(folder, f"{stem}.h")}, in_place=True)
+    why = ("standard library only" if module is None else
+           f"only keeps this folder out of the module {module.path}, inside which main.go is built")
     out = {
         posixpath.join(folder, f"{stem}.h"): render(__file__, "lib.h.j2", record=record,
                                                     guard=guard, language="go", **common),
         posixpath.join(folder, f"{stem}.c"): render(__file__, "lib_go.c.j2", calls=calls,
                                                     go_dir=go_dir, **common),
         posixpath.join(folder, makefile): render(
-            __file__, "Makefile_go.j2", go_dir=go_dir, exports=exports,
-            user_sources=user_sources, packages=[f"{s.folder}/metropipe_export.go" for s in sources], **common),
-        posixpath.join(here, "go.mod"): f"// {go_header}\n\nmodule {MODULE}\n\ngo {go_provider.GO_VERSION}\n",
+            __file__, "Makefile_go.j2", go_dir=go_dir, exports=exports, user_sources=user_sources,
+            packages=[f"{s.folder}/metropipe_export.go" for s in sources], plan=plan,
+            module_root=posixpath.relpath(module.root, folder) if module else "",
+            package_dirs=sorted({s.path for s in sources}) if module else [], **common),
+        posixpath.join(here, "go.mod"): f"// {go_header}\n// {why}\n\nmodule {MODULE}\n\ngo {go_provider.GO_VERSION}\n",
         posixpath.join(here, "overlay.json"): json.dumps({"Replace": overlay}, indent=2, sort_keys=True) + "\n",
         posixpath.join(here, "main.go"): render(
-            __file__, "lib_go.go.j2", header=go_header, calls=calls, sources=sources,
-            module=MODULE, c_file=f"{stem}.c", lib_file=f"lib{lib}.so", make_command=make_command,
+            __file__, "lib_go.go.j2", header=go_header, calls=calls, plan=plan,
+            c_file=f"{stem}.c", lib_file=f"lib{lib}.so", make_command=make_command,
             strings=any(h.result == "string" for h in handlers)),
     }
     for s in sources:

@@ -1,0 +1,3 @@
+module example.com/fmtx
+
+go 1.21
