@@ -1,7 +1,9 @@
 """Round-trip latency of add(int32, int32) -> int32 over a metropipe channel.
 
 Measures, in one run on one machine (compare ratios, not absolutes):
-  - Python client -> Python provider, back to back and with 1 ms gaps;
+  - Python client -> Python provider, back to back and with 1 ms gaps; back to back again
+    with both sides on the runtime's ctypes fallback (METROPIPE_NATIVE=0, a second
+    provider on its own channel folder), and the native helper's first-use build time;
   - C client -> Python provider, the same (needs gcc and bench/c_client.c);
   - a Unix domain socket ping-pong between two Python processes, as a baseline;
   - the idle Python provider's CPU use over 5 s.
@@ -118,6 +120,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+FIRST_CALL = textwrap.dedent("""
+    import json, sys, time
+    sys.path.insert(0, sys.argv[1])
+    from metropipe.add import stub
+    t = time.perf_counter()
+    stub.add(1, 1)
+    print(json.dumps([time.perf_counter() - t, stub._add_channel.native]))
+""")
+
+
+def first_use(work: Path, env: dict[str, str]) -> float:
+    """Seconds the Python runtime's first call spends building its native helper: the first call
+    with an empty METROPIPE_ADDON_DIR less the first call with the helper cached (median of 3)."""
+    def first_call(addon: Path) -> float:
+        out = subprocess.run([sys.executable, "-c", FIRST_CALL, str(work)], capture_output=True, text=True,
+                             check=True, env={**env, "METROPIPE_ADDON_DIR": str(addon), "METROPIPE_NATIVE": "1"})
+        seconds, native = json.loads(out.stdout)
+        assert native
+        return float(seconds)
+
+    cold, warm = [], []
+    for i in range(3):
+        cold.append(first_call(work / f"addon-{i}"))
+        warm.append(first_call(work / f"addon-{i}"))
+    return sorted(cold)[1] - sorted(warm)[1]
+
+
 def uds_baseline(n: int, work: Path) -> dict[str, float]:
     path = str(work / "uds.sock")
     server = subprocess.Popen([sys.executable, "-c", UDS_SERVER, path], stdout=subprocess.PIPE, text=True)
@@ -158,15 +187,25 @@ def main() -> int:
                                 stderr=subprocess.PIPE, text=True)
     assert provider.stderr is not None
     provider.stderr.readline()  # "serving ..." once registered
+    # the ctypes fallback: a second provider, on its own channel folder, and its clients without the helper
+    ctypes_shm = shm / "ctypes"
+    ctypes_shm.mkdir(mode=0o700)
+    ctypes_env = {**env, "METROPIPE_DIR": str(ctypes_shm), "METROPIPE_NATIVE": "0"}
+    ctypes_provider = subprocess.Popen([sys.executable, str(work / "metropipe/add/provider.py")], env=ctypes_env,
+                                       stderr=subprocess.PIPE, text=True)
+    assert ctypes_provider.stderr is not None
+    ctypes_provider.stderr.readline()
     results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     try:
-        def py(n: int, gap: float) -> dict[str, float]:
+        def py(n: int, gap: float, env: dict[str, str] = env) -> dict[str, float]:
             out = subprocess.run([sys.executable, "-c", PY_CLIENT, str(work), str(n), str(gap)], env=env,
                                  capture_output=True, text=True, check=True)
             return json.loads(out.stdout)
 
         results["python_to_python"] = py(args.calls, 0)
+        results["python_to_python_ctypes"] = py(args.calls, 0, ctypes_env)
         results["python_to_python_1ms_gap"] = py(args.gap_calls, 1000)
+        results["python_native_first_use_s"] = first_use(work, env)
         for key, recipe in clients.items():
             scratch = work / f"client-{key}"
             scratch.mkdir()
@@ -194,8 +233,9 @@ def main() -> int:
         time.sleep(args.idle_seconds)
         results["idle_provider_cpu_percent"] = 100 * (cpu_seconds(provider.pid) - before) / args.idle_seconds
     finally:
-        provider.send_signal(signal.SIGTERM)
-        provider.wait(timeout=10)
+        for p in (provider, ctypes_provider):
+            p.send_signal(signal.SIGTERM)
+            p.wait(timeout=10)
     results["unix_socket_python"] = uds_baseline(min(args.calls, 50_000), work)
     shutil.rmtree(work, ignore_errors=True)
     if shm.parent == Path("/dev/shm"):
@@ -205,7 +245,9 @@ def main() -> int:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     if args.markdown:
         print("| measurement | p50 us | p99 us |\n|---|---:|---:|")
-        rows = [("python_to_python", "Python client -> Python provider, back to back")]
+        rows = [("python_to_python", "Python client -> Python provider, back to back"),
+                ("python_to_python_ctypes", "Python client -> Python provider, back to back, ctypes fallback "
+                                            "(METROPIPE_NATIVE=0, both sides)")]
         rows += [(f"{k}_to_python", f"{LANGUAGES.get(k, k)} client -> Python provider, back to back")
                  for k in CLIENTS]
         rows += [("python_to_python_1ms_gap", "Python -> Python, 1 ms between calls")]
@@ -217,6 +259,11 @@ def main() -> int:
                 print(f"| {label} | {r['p50_us']:.2f} | {r['p99_us']:.2f} |")
         print(f"\nIdle Python provider: {results['idle_provider_cpu_percent']:.2f}% of one core over "
               f"{args.idle_seconds:g} s.")
+        native, fallback = results["python_to_python"], results["python_to_python_ctypes"]
+        assert isinstance(native, dict) and isinstance(fallback, dict)
+        print(f"Python -> Python: the native fast path is {fallback['p50_us'] / native['p50_us']:.2f}x as fast as "
+              f"the ctypes fallback (p50); its first-use build took "
+              f"{results['python_native_first_use_s']:.2f} s (then cached).")
     else:
         print(json.dumps(results, indent=2))
     return 0

@@ -128,7 +128,7 @@ def call(channel: str, request: bytes, *, fingerprint: str | None = None, capaci
     from metropipe.runtime import shm  # here, so that the generator can read the exit codes above
 
     try:
-        ch = shm.Channel(channel, cap, fp, signature)
+        ch = shm.Channel(channel, cap, fp, signature, native=False)  # one call: not worth loading the helper
         ch.acquire(seconds)
         try:
             ch.buf[layout.HEADER_SIZE : layout.HEADER_SIZE + len(request)] = request

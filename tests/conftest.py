@@ -50,3 +50,15 @@ def shm_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d.mkdir(mode=0o700)
     monkeypatch.setenv("METROPIPE_DIR", str(d))
     return d
+
+
+def require_native_build() -> None:
+    """What the Python runtime's compiled fast path needs: a C compiler and this interpreter's headers."""
+    require("cc")
+    import sysconfig
+
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").is_file():
+        message = "Python's C headers (Python.h) are not installed (Debian/Ubuntu: apt install python3-dev)"
+        if IN_CI:
+            pytest.fail(message + "; CI never skips the native fast path's tests")
+        pytest.skip(message)

@@ -60,6 +60,8 @@ def test_roundtrip_bench_measures_every_client() -> None:
         assert f"{client} client -> Python provider, back to back" in table
         assert f"{client} -> Python, 1 ms between calls" in table
     assert "baseline: Unix domain socket, Python <-> Python" in table
+    assert ("Python client -> Python provider, back to back, ctypes fallback (METROPIPE_NATIVE=0, both sides)"
+            in table)
     assert all(v > 0 for values in table.values() for v in values)
 
 

@@ -16,9 +16,20 @@ import time
 
 import pytest
 
+from tests.conftest import require_native_build
 from tests.e2e.conftest import Project, header
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(params=["native", "ctypes"], autouse=True)
+def runtime(request: pytest.FixtureRequest, project: Project) -> str:
+    """Every test here runs twice: with the compiled fast path required (METROPIPE_NATIVE=1, so
+    a test fails rather than silently measuring ctypes) and with the ctypes fallback (=0)."""
+    if request.param == "native":
+        require_native_build()
+    project.env["METROPIPE_NATIVE"] = "1" if request.param == "native" else "0"
+    return str(request.param)
 
 
 def test_every_type_round_trips(project: Project) -> None:
@@ -350,3 +361,37 @@ def test_idle_provider_does_not_burn_a_core(project: Project) -> None:
     time.sleep(1.0)  # measuring idleness, not synchronising
     used = (cpu_ticks() - before) / os.sysconf("SC_CLK_TCK")
     assert used < 0.2, f"idle provider used {used:.2f} s of CPU in 1 s"
+
+
+def test_fork_gives_the_child_its_own_pid_and_thread_lock(project: Project) -> None:
+    project.provider("add")
+    got = project.result("""
+        import os, threading, time
+        from metropipe.add import stub
+        assert stub.add(1, 1) == 2
+        ch = stub._add_channel
+        held = threading.Event()
+
+        def hold():  # a thread of the parent is mid-call when the process forks
+            ch.acquire(None)
+            held.set()
+            time.sleep(0.3)
+            ch.release()
+
+        t = threading.Thread(target=hold)
+        t.start()
+        held.wait()
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's thread does not exist here, its call does
+            ok = stub.add(20, 22, timeout=10) == 42
+            ch.acquire(None)
+            mine = ch.hdr[1] & 0x3FFFFFFF == os.getpid()
+            ch.release()
+            ok = ok and mine and all(stub.add(i, 1) == i + 1 for i in range(500))
+            os._exit(0 if ok else 1)
+        t.join()
+        parent = all(stub.add(i, 2) == i + 2 for i in range(500))
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps([parent, os.waitstatus_to_exitcode(status)]))
+    """)
+    assert got == [True, 0]

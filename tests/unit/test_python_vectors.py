@@ -33,7 +33,7 @@ import pytest
 
 from metropipe import export, layout, vectors
 from metropipe.model import Function, Param, WireType
-from tests.conftest import ROOT
+from tests.conftest import ROOT, require_native_build
 
 VECTORS = ROOT / "spec" / "vectors"
 HEADER = layout.HEADER_SIZE
@@ -158,8 +158,13 @@ def payload(ch: Any, n: int) -> bytes:
     return bytes(ch.buf[HEADER : HEADER + n])
 
 
-@pytest.fixture
-def channels(shm_dir: Path) -> Iterator[list[Any]]:
+@pytest.fixture(params=["native", "ctypes"])
+def channels(request: pytest.FixtureRequest, shm_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """The channels a test opens (closed after it), each test once with the runtime's compiled
+    fast path required and once with the ctypes fallback."""
+    if request.param == "native":
+        require_native_build()
+    monkeypatch.setenv("METROPIPE_NATIVE", "1" if request.param == "native" else "0")
     opened: list[Any] = []
     yield opened
     for ch in opened:
