@@ -443,3 +443,18 @@ def test_a_function_named_like_a_tool_module_is_refused(tmp_path: Path, mode: st
     assert not (tmp_path / "metropipe").exists()
     unified = metropipe("export", "layout", "svc.py", "--target", "python", "--unify", "-q", cwd=tmp_path)
     assert unified.returncode == 0 and (tmp_path / "metropipe_stubs.py").exists()
+
+
+def test_compiled_templates_are_cached_and_a_broken_cache_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "svc.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
+    outputs = []
+    for cache_dir in (tmp_path / "cache", tmp_path / "cache", tmp_path / "svc.py"):  # cold, warm, not a folder
+        env = {**os.environ, "METROPIPE_CACHE_DIR": str(cache_dir)}
+        out = tmp_path / f"out{len(outputs)}"
+        metropipe("export", "add", "svc.py", "--target", "python", "c", "--out", str(out), "-q", cwd=tmp_path,
+                  env=env)
+        outputs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+        if cache_dir.name == "cache":
+            folder = cache_dir / f"templates-{__version__}"
+            assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and any(folder.iterdir())
+    assert outputs[0] == outputs[1] == outputs[2]
