@@ -1,4 +1,4 @@
-"""The Java provider (``Provider.java``), built with javac and called from the Python client.
+"""The Java provider (``MetropipeProvider.java``), built with javac and called from the Python client.
 
 tests/toolchains/java_provider/src/com/acme/tools/Codec.java is a user's class written like real
 code (a package, Javadoc, annotations, generics, an instance overload, package-private, protected
@@ -320,7 +320,7 @@ def test_method_changed_since_generation_is_refused(project: JavaProject) -> Non
 def test_unify_and_flat_modes(project: JavaProject) -> None:
     project.export("add", "--unify")
     command = project.export("shout", "--unify")
-    assert "metropipe/Provider.java" in command and command.endswith("com.acme.tools.Provider")
+    assert "metropipe/MetropipeProvider.java" in command and command.endswith("com.acme.tools.MetropipeProvider")
     proc = project.start("shout", command)
     project.wait_registered("add", proc)
     got = project.result("""
@@ -330,7 +330,7 @@ def test_unify_and_flat_modes(project: JavaProject) -> None:
     assert got == [3, "A!"]
     assert stop(proc) == 0
     flat = project.export("toCelsius", "--flat")
-    assert "metropipe/ToCelsiusProvider.java" in flat
+    assert "metropipe/MetropipeToCelsiusProvider.java" in flat
     proc = project.start("toCelsius", flat)
     assert project.result("from metropipe.toCelsius import toCelsius\nprint(toCelsius(32.0))") == 0.0
     assert stop(proc) == 0

@@ -1,10 +1,16 @@
-"""The Java provider: ``Provider.java`` calls the user's real static method and serves its channel.
+"""The Java provider: ``MetropipeProvider.java`` calls the user's real static method and serves its channel.
 
 Files, by mode (a Java public class lives in a file named after it):
 
-- namespace: ``metropipe/<function>/Provider.java``, classes compiled into ``metropipe/<function>/classes``;
-- flat: ``metropipe/<Function>Provider.java``, classes in ``metropipe/classes/<function>``;
-- unify: ``metropipe/Provider.java`` serving every function of the record, classes in ``metropipe/classes``.
+- namespace: ``metropipe/<function>/MetropipeProvider.java``, classes compiled into
+  ``metropipe/<function>/classes``;
+- flat: ``metropipe/Metropipe<Function>Provider.java``, classes in ``metropipe/classes/<function>``;
+- unify: ``metropipe/MetropipeProvider.java`` serving every function of the record, classes in
+  ``metropipe/classes``.
+
+The class joins the user's package, so its name carries the ``Metropipe`` prefix: a user class
+named ``Provider`` (anywhere in the package) cannot clash with it, and the file names depend on
+the function's name only (``metropipe outputs`` declares them without reading the source).
 
 The provider class is declared in the *user's* package (the default package included), so it
 calls ``Outer.Inner.method(...)`` directly, package-private and protected static methods too,
@@ -38,13 +44,12 @@ from metropipe import layout
 from metropipe.errors import fail
 from metropipe.model import Function, WireType
 from metropipe.render import render
-from metropipe.targets import stub_path
 from metropipe.targets.codetext import pascal, string_literal, wrap_code
 from metropipe.targets.java import comment_text
 
 EXT = ".java"
-UNIFIED = "metropipe/Provider.java"
-CLASS = "Provider"
+UNIFIED = "metropipe/MetropipeProvider.java"
+CLASS = "MetropipeProvider"
 
 JAVA = {
     WireType.INT32: "int",
@@ -105,18 +110,11 @@ def _spelling(native: str, wire: WireType) -> tuple[str, bool]:
 def _where(mode: str, fn: Function) -> tuple[str, str, str]:
     """(provider file, classes folder, class name) relative to the output root."""
     if mode == "namespace":
-        cls = CLASS if _top(fn) != CLASS else "MetropipeProvider"
-        return stub_path(mode, fn.name, cls, EXT, UNIFIED), f"metropipe/{fn.name}/classes", cls
+        return f"metropipe/{fn.name}/{CLASS}{EXT}", f"metropipe/{fn.name}/classes", CLASS
     if mode == "flat":
-        cls = f"{pascal(fn.name)}Provider"
-        if cls == _top(fn):
-            cls = "Metropipe" + cls
+        cls = f"Metropipe{pascal(fn.name)}Provider"
         return f"metropipe/{cls}{EXT}", f"metropipe/classes/{fn.name}", cls
     return UNIFIED, "metropipe/classes", CLASS
-
-
-def _top(fn: Function) -> str:
-    return fn.native.get("class", "").split(".")[0]
 
 
 def _prepare(fn: Function, index: int) -> JFunction:
