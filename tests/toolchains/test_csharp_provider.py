@@ -21,11 +21,9 @@ command ``export`` prints (mcs, then ``exec mono``) and calls through the Python
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
 import re
-import shutil
 import signal
 import struct
 import subprocess
@@ -35,12 +33,12 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from metropipe import layout, parse
-from tests.conftest import ROOT, metropipe, require
+from tests.conftest import metropipe
+from tests.toolchains.provider_project import ProviderProject, header, project_in, stop
 
 pytestmark = pytest.mark.toolchain
 
@@ -51,86 +49,17 @@ FUNCTIONS = ["Add", "Scale", "Half", "Mean", "IsBlank", "Not", "Shout", "Reverse
 MCS = ["mcs", "-nologo", "-unsafe", "-langversion:7.2", "-warnaserror"]
 
 
-def header(shm: Path, channel: str) -> tuple[int, ...]:
-    data = (shm / f"metro_{channel}").read_bytes()[:32]
-    return struct.unpack("<6IQ", data.ljust(32, b"\0"))
-
-
-class CsProject:
-    """A user's C# library exported for the python target, on a private channel folder."""
-
-    def __init__(self, root: Path, shm: Path) -> None:
-        self.root, self.shm = root, shm
-        self.env = {**os.environ, "METROPIPE_DIR": str(shm)}
-        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-        self.commands: dict[str, str] = {}
-        self.procs: list[subprocess.Popen[str]] = []
-
-    def export(self, function: str, *extra: str) -> str:
-        """Exports ``function``; returns the start command export printed."""
-        out = metropipe("export", function, SOURCE, "--target", "python", *extra, cwd=self.root, env=self.env)
-        assert "no provider exists" not in out.stderr
-        m = re.search(r"start the provider with: (.+)", out.stdout + out.stderr)
-        assert m, out.stdout + out.stderr
-        self.commands[function] = m.group(1).strip()
-        return self.commands[function]
-
-    def start(self, function: str, command: str | None = None, wait: bool = True, channel: str | None = None
-              ) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(["sh", "-c", command or self.commands[function]], cwd=self.root, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(proc)
-        if wait:
-            self.wait_registered(channel or function, proc)
-        return proc
-
-    def wait_registered(self, channel: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
-        path = self.shm / f"metro_{channel}"
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if proc.poll() is not None:
-                raise AssertionError(f"provider exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore
-            if path.exists() and path.stat().st_size >= 32 and header(self.shm, channel)[5] == proc.pid:
-                return
-            time.sleep(0.01)
-        raise AssertionError(f"the provider of {channel} did not register within {timeout} s")
-
-    def result(self, code: str, timeout: float = 60) -> Any:
-        prelude = "import json, sys\nsys.path.insert(0, '.')\n"
-        proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    return proc.wait(timeout=30)
-
-
-def _project(tmp: Path) -> Iterator[CsProject]:
-    require("mcs")
-    require("mono")
-    root = tmp / "project"
-    shutil.copytree(FIXTURE, root / "src")
-    shm = tmp / "shm"
-    shm.mkdir(mode=0o700)
-    proj = CsProject(root, shm)
-    yield proj
-    for p in proj.procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+def _project(tmp: Path) -> Iterator[ProviderProject]:
+    yield from project_in(tmp, FIXTURE, SOURCE, ("mcs", "mono"))
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[CsProject]:
+def project(tmp_path: Path) -> Iterator[ProviderProject]:
     yield from _project(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CsProject]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProject]:
     """Every fixture function exported into one unified provider, running (shared by the call tests)."""
     for proj in _project(tmp_path_factory.mktemp("csharp-provider")):
         for fn in FUNCTIONS:
@@ -168,7 +97,7 @@ def fingerprint(function: str) -> int:
 # --- calls ------------------------------------------------------------------------------
 
 
-def test_every_type_round_trips(served: CsProject) -> None:
+def test_every_type_round_trips(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe_stubs import (Add, Scale, Half, Mean, IsBlank, Not, Shout, Reverse, Touch, Touched, Lookup,
                                      ToCelsius, Mul)
@@ -184,7 +113,7 @@ def test_every_type_round_trips(served: CsProject) -> None:
                    "H\u00c9LLO \u2713!", True, "", None, 1, "2", 100.0, 42]
 
 
-def test_exception_is_application_error_and_provider_keeps_serving(served: CsProject) -> None:
+def test_exception_is_application_error_and_provider_keeps_serving(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe_stubs import ParseNumber, RemoteError
         try:
@@ -196,7 +125,7 @@ def test_exception_is_application_error_and_provider_keeps_serving(served: CsPro
     assert got == [[1, "InvalidInput: not a number: 'twelve'"], 42]
 
 
-def test_bad_results_are_errors_not_garbage(served: CsProject) -> None:
+def test_bad_results_are_errors_not_garbage(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe_stubs import Lookup, Repeat, Broken, Blob, ProtocolError
         out = []
@@ -221,7 +150,7 @@ def test_bad_results_are_errors_not_garbage(served: CsProject) -> None:
     ]
 
 
-def test_bad_value_is_refused_by_the_caller(served: CsProject) -> None:
+def test_bad_value_is_refused_by_the_caller(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe_stubs import Add, Shout, ArgumentError
         out = []
@@ -236,7 +165,7 @@ def test_bad_value_is_refused_by_the_caller(served: CsProject) -> None:
     assert header(served.shm, "Add")[0] & 0xFF != 1  # nothing was posted
 
 
-def test_bad_requests_and_foreign_fingerprint(served: CsProject) -> None:
+def test_bad_requests_and_foreign_fingerprint(served: ProviderProject) -> None:
     shm = served.shm
     fp = fingerprint("Shout")
     assert post_raw(shm, "Shout", struct.pack("<I", 2) + b"\xc3\x28", fp) == \
@@ -256,7 +185,7 @@ def test_bad_requests_and_foreign_fingerprint(served: CsProject) -> None:
     assert served.result("from metropipe_stubs import Shout\nprint(json.dumps(Shout('ok')))") == "OK!"
 
 
-def test_a_long_error_message_is_cut_at_a_character_boundary(served: CsProject) -> None:
+def test_a_long_error_message_is_cut_at_a_character_boundary(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe_stubs import Complain, RemoteError
         try:
@@ -272,7 +201,7 @@ def test_a_long_error_message_is_cut_at_a_character_boundary(served: CsProject) 
 # --- lifecycle --------------------------------------------------------------------------
 
 
-def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: CsProject) -> None:
+def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: ProviderProject) -> None:
     project.export("Slow")
     proc = project.start("Slow")
     out: list[object] = []
@@ -292,7 +221,7 @@ def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: CsProject)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stop_signal_exits_zero_idle(project: CsProject, sig: int) -> None:
+def test_stop_signal_exits_zero_idle(project: ProviderProject, sig: int) -> None:
     command = project.export("Add")
     assert command.endswith("&& exec mono metropipe/Add/Provider.exe")
     proc = project.start("Add")
@@ -308,7 +237,7 @@ def test_stop_signal_exits_zero_idle(project: CsProject, sig: int) -> None:
     assert header(project.shm, "Add")[5] == 0
 
 
-def test_second_provider_is_refused(project: CsProject) -> None:
+def test_second_provider_is_refused(project: ProviderProject) -> None:
     project.export("Add")
     first = project.start("Add")
     second = project.start("Add", wait=False)
@@ -319,7 +248,7 @@ def test_second_provider_is_refused(project: CsProject) -> None:
     assert project.result("from metropipe.Add.stub import Add\nprint(Add(1, 2))") == 3
 
 
-def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: CsProject) -> None:
+def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: ProviderProject) -> None:
     project.export("Add")
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -347,7 +276,7 @@ def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: Cs
      "Acme.Text.Codec.Add(int, int): its class Acme.Text.Codec is not in the compiled sources; run metropipe "
      "export again"),
 ])
-def test_method_changed_since_generation_is_refused(project: CsProject, old: str, new: str, message: str) -> None:
+def test_method_changed_since_generation_is_refused(project: ProviderProject, old: str, new: str, message: str) -> None:
     project.export("Add")
     source = project.root / SOURCE
     text = source.read_text()
@@ -359,7 +288,7 @@ def test_method_changed_since_generation_is_refused(project: CsProject, old: str
     assert not (project.shm / "metro_Add").exists()  # refused before touching the channel
 
 
-def test_a_generic_class_method_is_refused_at_start(project: CsProject) -> None:
+def test_a_generic_class_method_is_refused_at_start(project: ProviderProject) -> None:
     project.export("Count")
     proc = project.start("Count", wait=False)
     assert proc.wait(timeout=120) == 1
@@ -368,7 +297,7 @@ def test_a_generic_class_method_is_refused_at_start(project: CsProject) -> None:
         "cannot call a method of a generic class (export a static method of a non-generic class)"]
 
 
-def test_unify_serves_some_and_flat_mode(project: CsProject) -> None:
+def test_unify_serves_some_and_flat_mode(project: ProviderProject) -> None:
     project.export("Add", "--unify")
     command = project.export("Shout", "--unify")
     assert "metropipe/Metropipe.Provider.cs" in command and command.endswith("metropipe/Metropipe.Provider.exe")
@@ -407,7 +336,7 @@ def test_out_folder_and_paths_with_spaces(tmp_path: Path) -> None:
 # --- the generated code -----------------------------------------------------------------
 
 
-def test_generated_code_compiles_clean_and_client_builds_leave_the_provider_out(project: CsProject) -> None:
+def test_generated_code_compiles_clean_and_client_builds_leave_the_provider_out(project: ProviderProject) -> None:
     """-warnaserror on the provider; a client compiling metropipe/**/*.cs gets the stubs and not the provider."""
     for fn in ("Add", "Reverse"):
         metropipe("export", fn, SOURCE, "--target", "csharp", cwd=project.root, env=project.env)
@@ -435,7 +364,7 @@ def test_generated_code_compiles_clean_and_client_builds_leave_the_provider_out(
     assert stop(proc) == 0
 
 
-def test_idle_provider_sleeps(project: CsProject) -> None:
+def test_idle_provider_sleeps(project: ProviderProject) -> None:
     project.export("Add")
     proc = project.start("Add")
     assert project.result("from metropipe.Add.stub import Add\nprint(Add(1, 2))") == 3

@@ -17,26 +17,20 @@ command ``export`` prints (javac, then ``exec java``) and calls through the Pyth
 
 from __future__ import annotations
 
-import json
 import mmap
 import os
-import re
-import shutil
 import signal
 import struct
 import subprocess
-import sys
-import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from metropipe import layout, parse
-from tests.conftest import ROOT, metropipe, require
+from tests.toolchains.provider_project import ProviderProject, header, project_in, stop
 
 pytestmark = pytest.mark.toolchain
 
@@ -46,85 +40,17 @@ FUNCTIONS = ["add", "scale", "half", "mean", "isBlank", "shout", "reverse", "tou
              "parseNumber", "slow", "toCelsius"]
 
 
-def header(shm: Path, channel: str) -> tuple[int, ...]:
-    data = (shm / f"metro_{channel}").read_bytes()[:32]
-    return struct.unpack("<6IQ", data.ljust(32, b"\0"))
-
-
-class JavaProject:
-    """A user's Java project exported for the python target, on a private channel folder."""
-
-    def __init__(self, root: Path, shm: Path) -> None:
-        self.root, self.shm = root, shm
-        self.env = {**os.environ, "METROPIPE_DIR": str(shm)}
-        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-        self.commands: dict[str, str] = {}
-        self.procs: list[subprocess.Popen[str]] = []
-
-    def export(self, function: str, *extra: str) -> str:
-        """Exports ``function``; returns the start command export printed."""
-        out = metropipe("export", function, SOURCE, "--target", "python", *extra, cwd=self.root, env=self.env)
-        m = re.search(r"start the provider with: (.+)", out.stdout + out.stderr)
-        assert m, out.stdout + out.stderr
-        self.commands[function] = m.group(1).strip()
-        return self.commands[function]
-
-    def start(self, function: str, command: str | None = None, wait: bool = True, channel: str | None = None
-              ) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(["sh", "-c", command or self.commands[function]], cwd=self.root, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(proc)
-        if wait:
-            self.wait_registered(channel or function, proc)
-        return proc
-
-    def wait_registered(self, channel: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
-        path = self.shm / f"metro_{channel}"
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if proc.poll() is not None:
-                raise AssertionError(f"provider exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore
-            if path.exists() and path.stat().st_size >= 32 and header(self.shm, channel)[5] == proc.pid:
-                return
-            time.sleep(0.01)
-        raise AssertionError(f"the provider of {channel} did not register within {timeout} s")
-
-    def result(self, code: str, timeout: float = 60) -> Any:
-        prelude = "import json, sys\nsys.path.insert(0, '.')\n"
-        proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    return proc.wait(timeout=30)
-
-
-def _project(tmp: Path) -> Iterator[JavaProject]:
-    require("javac")
-    require("java")
-    root = tmp / "project"
-    shutil.copytree(FIXTURE, root / "src")
-    shm = tmp / "shm"
-    shm.mkdir(mode=0o700)
-    proj = JavaProject(root, shm)
-    yield proj
-    for p in proj.procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+def _project(tmp: Path) -> Iterator[ProviderProject]:
+    yield from project_in(tmp, FIXTURE, SOURCE, ("javac", "java"))
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[JavaProject]:
+def project(tmp_path: Path) -> Iterator[ProviderProject]:
     yield from _project(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JavaProject]:
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProject]:
     """Every fixture function exported and its provider running (shared by the call tests)."""
     for proj in _project(tmp_path_factory.mktemp("java-provider")):
         for fn in FUNCTIONS:
@@ -163,7 +89,7 @@ def fingerprint(function: str) -> int:
 # --- calls ------------------------------------------------------------------------------
 
 
-def test_every_type_round_trips(served: JavaProject) -> None:
+def test_every_type_round_trips(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe.add.stub import add
         from metropipe.scale.stub import scale
@@ -186,7 +112,7 @@ def test_every_type_round_trips(served: JavaProject) -> None:
                    "H\u00c9LLO \u2713!", data[::-1].hex(), "", None, 2, 100.0]
 
 
-def test_exception_is_application_error_and_provider_keeps_serving(served: JavaProject) -> None:
+def test_exception_is_application_error_and_provider_keeps_serving(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe.parseNumber.stub import parseNumber, RemoteError
         try:
@@ -198,7 +124,7 @@ def test_exception_is_application_error_and_provider_keeps_serving(served: JavaP
     assert got == [[1, "InvalidInput: not a number: 'twelve'"], 42]
 
 
-def test_bad_results_are_errors_not_garbage(served: JavaProject) -> None:
+def test_bad_results_are_errors_not_garbage(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe.lookup.stub import lookup, ProtocolError
         from metropipe.repeat.stub import repeat
@@ -216,7 +142,7 @@ def test_bad_results_are_errors_not_garbage(served: JavaProject) -> None:
     assert got[2] == "ababab"
 
 
-def test_bad_value_is_refused_by_the_caller(served: JavaProject) -> None:
+def test_bad_value_is_refused_by_the_caller(served: ProviderProject) -> None:
     got = served.result("""
         from metropipe.add.stub import add, ArgumentError
         from metropipe.shout.stub import shout
@@ -232,7 +158,7 @@ def test_bad_value_is_refused_by_the_caller(served: JavaProject) -> None:
     assert header(served.shm, "add")[0] & 0xFF != 1  # nothing was posted
 
 
-def test_bad_requests_and_foreign_fingerprint(served: JavaProject) -> None:
+def test_bad_requests_and_foreign_fingerprint(served: ProviderProject) -> None:
     shm = served.shm
     fp = fingerprint("shout")
     assert post_raw(shm, "shout", struct.pack("<I", 2) + b"\xc3\x28", fp) == \
@@ -251,7 +177,7 @@ def test_bad_requests_and_foreign_fingerprint(served: JavaProject) -> None:
 # --- lifecycle --------------------------------------------------------------------------
 
 
-def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: JavaProject) -> None:
+def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: ProviderProject) -> None:
     project.export("slow")
     proc = project.start("slow")
     out: list[object] = []
@@ -269,7 +195,7 @@ def test_sigterm_finishes_the_call_in_flight_and_unregisters(project: JavaProjec
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_stop_signal_exits_zero_idle(project: JavaProject, sig: int) -> None:
+def test_stop_signal_exits_zero_idle(project: ProviderProject, sig: int) -> None:
     project.export("add")
     proc = project.start("add")
     assert project.result("from metropipe.add.stub import add\nprint(add(1, 2))") == 3
@@ -277,7 +203,7 @@ def test_stop_signal_exits_zero_idle(project: JavaProject, sig: int) -> None:
     assert header(project.shm, "add")[5] == 0
 
 
-def test_second_provider_is_refused(project: JavaProject) -> None:
+def test_second_provider_is_refused(project: ProviderProject) -> None:
     project.export("add")
     first = project.start("add")
     second = project.start("add", wait=False)
@@ -287,7 +213,7 @@ def test_second_provider_is_refused(project: JavaProject) -> None:
     assert project.result("from metropipe.add.stub import add\nprint(add(1, 2))") == 3
 
 
-def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: JavaProject) -> None:
+def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: ProviderProject) -> None:
     project.export("add")
     dead = subprocess.Popen(["true"])
     dead.wait()
@@ -304,7 +230,7 @@ def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: Ja
     assert project.result("from metropipe.add.stub import add\nprint(add(20, 22))") == 42
 
 
-def test_method_changed_since_generation_is_refused(project: JavaProject) -> None:
+def test_method_changed_since_generation_is_refused(project: ProviderProject) -> None:
     project.export("add")
     source = project.root / SOURCE
     text = source.read_text()
@@ -317,7 +243,7 @@ def test_method_changed_since_generation_is_refused(project: JavaProject) -> Non
     assert "Codec.add(int, int) no longer exists; run metropipe export again" in err
 
 
-def test_unify_and_flat_modes(project: JavaProject) -> None:
+def test_unify_and_flat_modes(project: ProviderProject) -> None:
     project.export("add", "--unify")
     command = project.export("shout", "--unify")
     assert "metropipe/MetropipeProvider.java" in command and command.endswith("com.acme.tools.MetropipeProvider")
@@ -336,7 +262,7 @@ def test_unify_and_flat_modes(project: JavaProject) -> None:
     assert stop(proc) == 0
 
 
-def test_idle_provider_uses_little_cpu(project: JavaProject) -> None:
+def test_idle_provider_uses_little_cpu(project: ProviderProject) -> None:
     """Java 17 has no futex: the idle provider parks in 10 ms slices. Measure its CPU while idle."""
     project.export("add")
     proc = project.start("add")

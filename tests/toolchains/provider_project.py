@@ -1,0 +1,99 @@
+"""A user's project whose provider a test builds and runs: shared by the Java and C# provider tests.
+
+``ProviderProject`` exports functions of one source for the python target on a private channel
+folder, runs the one-line start command ``export`` printed (as a user would), waits until the
+provider registered its PID in the channel header, and runs Python client code against it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT, metropipe, require
+
+
+def header(shm: Path, channel: str) -> tuple[int, ...]:
+    """The channel's header words: status, lock, size, capacity, error, provider pid, fingerprint."""
+    data = (shm / f"metro_{channel}").read_bytes()[:32]
+    return struct.unpack("<6IQ", data.ljust(32, b"\0"))
+
+
+class ProviderProject:
+    """A user's project (``root``) exported for the python target, on a private channel folder (``shm``)."""
+
+    def __init__(self, root: Path, shm: Path, source: str) -> None:
+        self.root, self.shm, self.source = root, shm, source
+        self.env = {**os.environ, "METROPIPE_DIR": str(shm)}
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        self.commands: dict[str, str] = {}
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def export(self, function: str, *extra: str) -> str:
+        """Exports ``function``; returns the start command export printed."""
+        out = metropipe("export", function, self.source, "--target", "python", *extra, cwd=self.root, env=self.env)
+        m = re.search(r"start the provider with: (.+)", out.stdout + out.stderr)
+        assert m, out.stdout + out.stderr
+        self.commands[function] = m.group(1).strip()
+        return self.commands[function]
+
+    def start(self, function: str, command: str | None = None, wait: bool = True, channel: str | None = None
+              ) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(["sh", "-c", command or self.commands[function]], cwd=self.root, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(proc)
+        if wait:
+            self.wait_registered(channel or function, proc)
+        return proc
+
+    def wait_registered(self, channel: str, proc: subprocess.Popen[str], timeout: float = 120) -> None:
+        path = self.shm / f"metro_{channel}"
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                raise AssertionError(f"provider exited {proc.returncode}: {proc.stderr.read()}")  # type: ignore
+            if path.exists() and path.stat().st_size >= 32 and header(self.shm, channel)[5] == proc.pid:
+                return
+            time.sleep(0.01)
+        raise AssertionError(f"the provider of {channel} did not register within {timeout} s")
+
+    def result(self, code: str, timeout: float = 60) -> Any:
+        """Runs Python client ``code`` in the project; returns the JSON its last line printed."""
+        prelude = "import json, sys\nsys.path.insert(0, '.')\n"
+        proc = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def stop(proc: subprocess.Popen[str], sig: int = signal.SIGTERM) -> int:
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    return proc.wait(timeout=30)
+
+
+def project_in(tmp: Path, fixture: Path, source: str, tools: tuple[str, ...]) -> Iterator[ProviderProject]:
+    """A copy of ``fixture`` as ``<tmp>/project/src`` and a private channel folder; kills what it started."""
+    for tool in tools:
+        require(tool)
+    root = tmp / "project"
+    shutil.copytree(fixture, root / "src")
+    shm = tmp / "shm"
+    shm.mkdir(mode=0o700)
+    proj = ProviderProject(root, shm, source)
+    yield proj
+    for p in proj.procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
