@@ -7,6 +7,7 @@ provider registered its PID in the channel header, and runs Python client code a
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -18,7 +19,9 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from tests.conftest import ROOT, metropipe, require
@@ -97,3 +100,71 @@ def project_in(tmp: Path, fixture: Path, source: str, tools: tuple[str, ...]) ->
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def registered(channel: Path) -> int:
+    """The PID of the provider registered in ``channel``'s header (0: none, or no channel yet)."""
+    if not channel.exists():
+        return 0
+    return struct.unpack_from("<I", channel.read_bytes()[:32].ljust(32, b"\0"), 20)[0]
+
+
+def stderr_of(proc: subprocess.Popen[str]) -> str:
+    assert proc.stderr is not None
+    return proc.stderr.read()
+
+
+@dataclass
+class Project:
+    """A provider test project whose Python stubs are imported into the test process (``stub``); the
+    provider runs from its printed start command (``start``). Used by the JavaScript and Ruby provider
+    tests."""
+
+    root: Path
+    shm: Path
+    env: dict[str, str]
+    prefix: str = "prov"  # of the module names the stubs are imported under
+    procs: list[subprocess.Popen[str]] = field(default_factory=list)
+    stubs: dict[str, ModuleType] = field(default_factory=dict)
+
+    def export(self, function: str, source: str, *extra: str) -> str:
+        """Export ``function`` for the Python client; returns the start command export printed."""
+        out = metropipe("export", function, source, "--target", "python", *extra, cwd=self.root, env=self.env).stdout
+        return out.split("start the provider with: ", 1)[1].splitlines()[0]
+
+    def start(self, command: str, *args: str, wait_for: str | None = None) -> subprocess.Popen[str]:
+        """Run a start command (as a shell would); wait until ``wait_for``'s channel has a provider."""
+        proc = subprocess.Popen(["sh", "-c", f"exec {command} {' '.join(args)}"], cwd=self.root, env=self.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(proc)
+        if wait_for is not None:
+            end = time.monotonic() + 120
+            while registered(self.shm / f"metro_{wait_for}") != proc.pid:
+                if proc.poll() is not None:
+                    raise AssertionError(f"the provider exited with {proc.returncode}: {stderr_of(proc)}")
+                assert time.monotonic() < end, "the provider did not register within 120 s"
+                time.sleep(0.01)
+        return proc
+
+    def stub(self, path: str) -> ModuleType:
+        """The generated Python stub at ``path`` (relative to the project), imported by file."""
+        if path in self.stubs:
+            return self.stubs[path]
+        name = f"{self.prefix}_" + path.replace("/", "_").replace(".", "_")
+        spec = importlib.util.spec_from_file_location(name, self.root / path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.stubs[path] = module
+        return module
+
+    def stop_all(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()

@@ -13,7 +13,6 @@ the system C compiler on first run), and called through the generated Python stu
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -23,82 +22,19 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import metropipe, require
+from tests.conftest import require
+from tests.toolchains.provider_project import Project, registered, stderr_of
 
 pytestmark = pytest.mark.toolchain
 
 FIXTURES = Path(__file__).resolve().parent / "js_provider"
 TEXTKIT = ["every", "add", "twice", "half", "negate", "digest", "greet", "fail", "reject", "wrong", "blob", "repeat",
            "slow", "nothing"]
-
-
-def _registered(channel: Path) -> int:
-    if not channel.exists():
-        return 0
-    return struct.unpack_from("<I", channel.read_bytes()[:32].ljust(32, b"\0"), 20)[0]
-
-
-def _stderr(proc: subprocess.Popen[str]) -> str:
-    assert proc.stderr is not None
-    return proc.stderr.read()
-
-
-@dataclass
-class Project:
-    root: Path
-    shm: Path
-    env: dict[str, str]
-    procs: list[subprocess.Popen[str]] = field(default_factory=list)
-    stubs: dict[str, ModuleType] = field(default_factory=dict)
-
-    def export(self, function: str, source: str, *extra: str) -> str:
-        """Export ``function`` for the Python client; returns the start command export printed."""
-        out = metropipe("export", function, source, "--target", "python", *extra, cwd=self.root, env=self.env).stdout
-        return out.split("start the provider with: ", 1)[1].splitlines()[0]
-
-    def start(self, command: str, *args: str, wait_for: str | None = None) -> subprocess.Popen[str]:
-        """Run a start command (as a shell would); wait until ``wait_for``'s channel has a provider."""
-        proc = subprocess.Popen(["sh", "-c", f"exec {command} {' '.join(args)}"], cwd=self.root, env=self.env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.procs.append(proc)
-        if wait_for is not None:
-            end = time.monotonic() + 120
-            while _registered(self.shm / f"metro_{wait_for}") != proc.pid:
-                if proc.poll() is not None:
-                    raise AssertionError(f"the provider exited with {proc.returncode}: {_stderr(proc)}")
-                assert time.monotonic() < end, "the provider did not register within 120 s"
-                time.sleep(0.01)
-        return proc
-
-    def stub(self, path: str) -> ModuleType:
-        """The generated Python stub at ``path`` (relative to the project), imported by file."""
-        if path in self.stubs:
-            return self.stubs[path]
-        name = "jsprov_" + path.replace("/", "_").replace(".", "_")
-        spec = importlib.util.spec_from_file_location(name, self.root / path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        self.stubs[path] = module
-        return module
-
-    def stop_all(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
 
 
 def _project(root: Path) -> Project:
@@ -113,7 +49,7 @@ def _project(root: Path) -> Project:
     addon = root / "addon"
     addon.mkdir(mode=0o700)
     env = {**os.environ, "METROPIPE_DIR": str(shm), "METROPIPE_ADDON_DIR": str(addon)}
-    return Project(root, shm, env)
+    return Project(root, shm, env, prefix="jsprov")
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +70,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
             project.start(command, wait_for="every")
             for name in [*TEXTKIT, "square", "mean3", "occurrences", "area", "label"]:
                 end = time.monotonic() + 30
-                while _registered(project.shm / f"metro_{name}") == 0:
+                while registered(project.shm / f"metro_{name}") == 0:
                     assert time.monotonic() < end, name
                     time.sleep(0.01)
             yield project
@@ -278,7 +214,7 @@ def test_a_request_that_breaks_the_contract_is_bad_request(served: Project) -> N
 def test_a_second_provider_is_refused(served: Project) -> None:
     proc = served.start("node metropipe_provider.js", "add")
     assert proc.wait(timeout=60) == 1
-    assert "already served by a provider (pid" in _stderr(proc)
+    assert "already served by a provider (pid" in stderr_of(proc)
 
 
 def test_sigterm_finishes_the_call_in_flight_and_unregisters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -301,7 +237,7 @@ def test_sigterm_finishes_the_call_in_flight_and_unregisters(tmp_path: Path, mon
         t.join(30)
         assert got == [0.5]
         assert proc.wait(timeout=30) == 0
-        assert _registered(project.shm / "metro_slow") == 0
+        assert registered(project.shm / "metro_slow") == 0
     finally:
         project.stop_all()
 
@@ -332,12 +268,12 @@ def test_a_function_that_changed_since_export_is_refused(tmp_path: Path) -> None
     source.write_text(source.read_text().replace("export function add(a, b = 1)", "export function add(x, y)"))
     proc = project.start(command)
     assert proc.wait(timeout=60) == 1
-    err = _stderr(proc)
+    err = stderr_of(proc)
     assert "add(x, y) no longer matches this provider, generated for add(a, b); run metropipe export again" in err
     source.write_text(source.read_text().replace("export function add(x, y)", "function add(x, y)"))
     proc = project.start(command)
     assert proc.wait(timeout=60) == 1
-    assert "'add' is no longer exported there as a function; run metropipe export again" in _stderr(proc)
+    assert "'add' is no longer exported there as a function; run metropipe export again" in stderr_of(proc)
 
 
 def test_typescript_needs_its_compiled_js(tmp_path: Path) -> None:
@@ -348,11 +284,11 @@ def test_typescript_needs_its_compiled_js(tmp_path: Path) -> None:
     os.utime(project.root / "shapes.ts", (stamp + 5, stamp + 5))  # edited after the last tsc
     proc = project.start(command)
     assert proc.wait(timeout=60) == 1
-    assert "shapes.js is older than" in _stderr(proc)
+    assert "shapes.js is older than" in stderr_of(proc)
     (project.root / "shapes.js").unlink()
     proc = project.start(command)
     assert proc.wait(timeout=60) == 1
-    err = _stderr(proc)
+    err = stderr_of(proc)
     assert "shapes.js is missing: Node.js cannot run TypeScript; compile" in err and "npx tsc shapes.ts" in err
 
 
