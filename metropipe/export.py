@@ -188,6 +188,7 @@ def export(function: str, source: str | None, target_keys: list[str], out: str =
     planned: dict[str, tuple[str, bool]] = {}  # relative path -> (content, executable)
     skeleton: set[str] = set()
     start = None
+    extra: tuple[str, ...] = ()
     for unit in units(fn, target_keys, mode):
         functions = [fn]
         if unit.mode == "unify":  # keep the other functions the unified file already holds
@@ -199,6 +200,7 @@ def export(function: str, source: str | None, target_keys: list[str], out: str =
             planned[rel_path] = (content, unit.kind == "provider")
             if unit.skeleton:
                 skeleton.add(rel_path)
+        extra += getattr(unit.module, "notes", lambda _fn: ())(fn)  # for example how a Rust build reaches fn
         if unit.kind == "provider":
             start = unit.module.start_command(fn, unit.mode, out)
 
@@ -215,4 +217,4 @@ def export(function: str, source: str | None, target_keys: list[str], out: str =
             outputs.append(Output(path, written=False, kept=True))
             continue
         outputs.append(Output(path, writer.write(path, content, executable)))
-    return ExportResult(fn, outputs, start, notes(fn, source))
+    return ExportResult(fn, outputs, start, notes(fn, source) + extra)

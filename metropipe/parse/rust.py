@@ -31,14 +31,25 @@ associated function), ``unsafe`` and ``abi`` (``extern "C"``) when present, ``er
 ``result`` (the declared result type as written, empty without ``->``), ``ok`` and
 ``error_type`` (inside a ``Result``). Of each parameter: ``type``, the type as written
 (``&'a str``, ``String``...), and ``mut`` when the binding is ``mut``.
+
+When a ``Cargo.toml`` is found walking up from the source's folder (the file is in a Cargo
+package; it and the ``mod`` declarations read are dependencies of the parse): ``crate_root``
+(the package's folder relative to the source's folder), ``crate_package`` (its name), and, when
+the package has a library target that other crates can depend on and the file is one of its
+modules, ``crate`` (the library's crate name) and ``crate_module`` (the file's module path in it,
+``a::b`` for ``src/a/b.rs`` or ``src/a/b/mod.rs``, empty for the library root); ``crate_private``
+says why another crate cannot call the function by that path (a module on the way, or the
+function, is not ``pub``...), empty when it can (the Rust provider then depends on the crate).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import sys
+from typing import TYPE_CHECKING, Any
 
-from metropipe.errors import Diagnostic
-from metropipe.model import Function, Param, WireType
+from metropipe.errors import Diagnostic, UserError, fail
+from metropipe.model import Function, Location, Param, WireType
 from metropipe.parse import treesitter as ts
 
 if TYPE_CHECKING:
@@ -70,18 +81,20 @@ RESULTS = {"Result"}
 def _candidates(root: Node) -> list[ts.Candidate]:
     found: list[ts.Candidate] = []
 
-    def visit(body: Node, module: list[str]) -> None:
+    def visit(body: Node, module: list[str], private: list[str]) -> None:
         for item in body.named_children:
             if item.type == "function_item":
                 name = item.child_by_field_name("name")
                 if name is not None:
                     what = f"fn in mod '{'::'.join(module)}'" if module else "free fn"
-                    found.append(ts.Candidate(ts.text(name), item, name, 0, what, context={"module": module}))
+                    found.append(ts.Candidate(ts.text(name), item, name, 0, what,
+                                              context={"module": module, "private_mods": private}))
             elif item.type == "mod_item":
                 inner = item.child_by_field_name("body")
                 name = item.child_by_field_name("name")
                 if inner is not None and name is not None and not _cfg_test(item):
-                    visit(inner, [*module, ts.text(name)])
+                    public = _visibility(item) == "pub"
+                    visit(inner, [*module, ts.text(name)], private if public else [*private, ts.text(name)])
             elif item.type == "impl_item":
                 _impl(item, module, found)
             elif item.type in ("trait_item", "foreign_mod_item"):
@@ -93,7 +106,7 @@ def _candidates(root: Node) -> list[ts.Candidate]:
                                               f"'{ts.text(name)}' is a macro (macro_rules!), not a fn; export a fn "
                                               "(it has a signature to read)"))
 
-    visit(root, [])
+    visit(root, [], [])
     return found
 
 
@@ -260,6 +273,7 @@ def parse(path: str, text: str, name: str) -> Function:
         if impl_generics is not None and _type_params(impl_generics):
             problems.append(Diagnostic(ts.generic(name, "impl" + ts.spelled(impl_generics)),
                                        ts.loc(path, impl_generics)))
+    native.update(_crate(path, name, native, cand.context.get("private_mods", [])))
     modifiers = next((c for c in fn.named_children if c.type == "function_modifiers"), None)
     if modifiers is not None:
         for m in modifiers.children:
@@ -336,3 +350,176 @@ def _type_params(node: Node) -> set[str]:
 def _is_doc(comment: str) -> bool:
     return (comment.startswith("///") and not comment.startswith("////")) or (
         comment.startswith("/**") and not comment.startswith("/***"))
+
+
+# --- the Cargo package holding the file ---------------------------------------------------
+
+
+def cargo_toml(path: str) -> str | None:
+    """The manifest of the Cargo package holding the file ``path``: the first found walking up from its folder."""
+    here = os.path.dirname(os.path.abspath(path))
+    while True:
+        candidate = os.path.join(here, "Cargo.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        up = os.path.dirname(here)
+        if up == here:
+            return None
+        here = up
+
+
+def _visibility(item: Node) -> str:
+    vis = next((c for c in item.named_children if c.type == "visibility_modifier"), None)
+    return "".join(ts.spelled(vis).split()) if vis is not None else ""
+
+
+def _manifest(manifest: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    shown = os.path.relpath(manifest)
+    try:
+        with open(manifest, "rb") as f:
+            data: dict[str, Any] = tomllib.load(f)
+            return data
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise fail(f"cannot read the Cargo package's manifest (the Rust provider builds with it): {e}",
+                   Location(shown, 1, 1)) from None
+
+
+def _library(manifest: str) -> tuple[str, str | None, str]:
+    """(package name, library root file or None, crate name or why there is no usable library)."""
+    data = _manifest(manifest)
+    package = data.get("package")
+    folder = os.path.dirname(manifest)
+    shown = os.path.relpath(manifest)
+    if not isinstance(package, dict) or not isinstance(package.get("name"), str):
+        return "", None, f"{shown} has no [package] (a workspace manifest)"
+    name = package["name"]
+    lib = data.get("lib")
+    if lib is not None and not isinstance(lib, dict):
+        return name, None, f"{shown} has a malformed [lib]"
+    lib = lib or {}
+    root = os.path.join(folder, lib.get("path", "src/lib.rs") if isinstance(lib.get("path", ""), str) else "")
+    if not os.path.isfile(root):
+        return name, None, f"the package {name} has no library target (only a library can be a dependency)"
+    kinds = lib.get("crate-type", lib.get("crate_type", ["lib"]))
+    if lib.get("proc-macro") or (isinstance(kinds, list) and not {"lib", "rlib"} & set(kinds)):
+        return name, None, f"the library of {name} is not a Rust library (proc-macro or crate-type {kinds})"
+    crate = lib.get("name", name)
+    return name, os.path.normpath(root), str(crate).replace("-", "_")
+
+
+def _mod_file(base: str, parts: list[str]) -> str | None:
+    """The file of the module ``parts`` below the library root's folder ``base`` (``a/b.rs`` or ``a/b/mod.rs``)."""
+    for candidate in (os.path.join(base, *parts[:-1], parts[-1] + ".rs"), os.path.join(base, *parts, "mod.rs")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _declared_mod(parent: str, name: str) -> str:
+    """How the file ``parent`` declares ``mod name;`` at its top: its visibility, "?" if it does not (or not
+    plainly: under #[path], #[cfg(test)])."""
+    try:
+        with open(parent, encoding="utf-8") as f:
+            root = ts.parse_tree("rust", f.read()).root_node
+    except (OSError, UnicodeDecodeError):
+        return "?"
+    for item in root.named_children:
+        if item.type != "mod_item" or item.child_by_field_name("body") is not None:
+            continue
+        if ts.text(item.child_by_field_name("name")) != name or _cfg_test(item):
+            continue
+        sib = item.prev_sibling
+        while sib is not None and sib.type in ("attribute_item", "line_comment", "block_comment"):
+            if sib.type == "attribute_item" and "".join(ts.text(sib).split()).startswith("#[path"):
+                return "?"
+            sib = sib.prev_sibling
+        return _visibility(item)
+    return "?"
+
+
+def _chain(path: str) -> tuple[str | None, list[str]]:
+    """The Cargo.toml holding ``path`` and the files whose ``mod`` declarations lead to it (dependencies)."""
+    manifest = cargo_toml(path)
+    if manifest is None:
+        return None, []
+    try:
+        _name, root, _crate_name = _library(manifest)
+    except UserError:  # parse reports it
+        return manifest, []
+    if root is None:
+        return manifest, []
+    parts = _module_parts(path, root)
+    files = [root]
+    for i in range(1, len(parts or [])):
+        f = _mod_file(os.path.dirname(root), (parts or [])[:i])
+        if f is None:
+            break
+        files.append(f)
+    return manifest, files
+
+
+def _module_parts(path: str, root: str) -> list[str] | None:
+    """The module path of the file ``path`` in the library whose root file is ``root`` (None: not below it)."""
+    source = os.path.normpath(os.path.abspath(path))
+    if source == os.path.abspath(root):
+        return []
+    rel = os.path.relpath(source, os.path.dirname(os.path.abspath(root)))
+    if rel.startswith(".." + os.sep) or not rel.endswith(".rs"):
+        return None
+    parts = rel[: -len(".rs")].split(os.sep)
+    if parts[-1] == "mod" and len(parts) > 1:
+        parts.pop()
+    return parts
+
+
+def _crate(path: str, name: str, native: dict[str, str], private_mods: list[str]) -> dict[str, str]:
+    """What ``native`` records about the Cargo package holding ``path`` (nothing outside one)."""
+    manifest = cargo_toml(path)
+    if manifest is None:
+        return {}
+    package, root, crate = _library(manifest)
+    if not package:  # a virtual workspace manifest: the file is in no package
+        return {}
+    here = os.path.dirname(os.path.abspath(path))
+    out = {"crate_root": os.path.relpath(os.path.dirname(manifest), here).replace(os.sep, "/"),
+           "crate_package": package}
+    if root is None:
+        out["crate_private"] = crate
+        return out
+    shown_root = os.path.relpath(root)
+    parts = _module_parts(path, root)
+    if parts is None:
+        out["crate_private"] = f"the file is not below the library root's folder ({shown_root})"
+        return out
+    out["crate"] = crate
+    out["crate_module"] = "::".join(parts)
+    why = ""
+    base = os.path.dirname(root)
+    for i, part in enumerate(parts):
+        parent = root if i == 0 else _mod_file(base, parts[:i])
+        vis = _declared_mod(parent, part) if parent is not None else "?"
+        shown = os.path.relpath(parent) if parent is not None else shown_root
+        if vis == "?":
+            why = f"{shown} does not declare `pub mod {part};` (a plain one, without #[path])"
+        elif vis != "pub":
+            why = f"`mod {part}` in {shown} is {vis or 'private'}, not pub"
+        if why:
+            break
+    if not why and private_mods:
+        why = f"the inline `mod {private_mods[0]}` is not pub"
+    if not why and native.get("impl"):
+        why = f"'{name}' is an associated fn of {native['impl']} (only free fns are called by their crate path)"
+    if not why and native.get("visibility") != "pub":
+        why = f"'{name}' is {native.get('visibility') or 'private'}, not pub"
+    out["crate_private"] = why
+    return out
+
+
+def dependencies(path: str, text: str) -> list[str]:
+    """The package's Cargo.toml and the files declaring the modules on the way to ``path``."""
+    manifest, files = _chain(path)
+    return ([manifest] if manifest else []) + [f for f in files if os.path.abspath(f) != os.path.abspath(path)]

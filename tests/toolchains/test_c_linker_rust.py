@@ -289,3 +289,97 @@ def test_other_source_languages_get_a_diagnostic(tmp_path: Path) -> None:
             "instead (for example --target c)") in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "metropipe").exists()
+
+
+# --- a function of a Cargo crate ------------------------------------------------------------
+
+CRATE = HERE.parent / "rust_provider" / "crate"  # inventory: `pub mod stock; mod util;`, a path dependency
+REORDER = """
+import ctypes, json, sys
+lib = ctypes.CDLL(sys.argv[1])
+f = lib.reorder_level
+f.restype = ctypes.c_int64; f.argtypes = [ctypes.c_char_p, ctypes.c_int64, ctypes.c_int32]
+lib.reorder_level_last_error.restype = ctypes.c_char_p
+out = [f(b"bolts", 10, 3), f(b"nuts", 0, 1), f(b"bolts", 1, 0), lib.reorder_level_last_error().decode()]
+if hasattr(lib, "add"):
+    out.append(lib.add(2, 3))
+print(json.dumps(out))
+"""
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def reorder(lib: Path) -> list[object]:
+    import json
+
+    return list(json.loads(run(sys.executable, "-c", REORDER, lib, cwd=lib.parent).stdout))
+
+
+@pytest.fixture
+def crate_root(tmp_path: Path) -> Path:
+    require("cargo")
+    require("cc")
+    require("make")
+    shutil.copytree(CRATE, tmp_path / "crate")
+    return tmp_path
+
+
+def test_crate_function_is_built_through_its_crate(crate_root: Path) -> None:
+    root = crate_root
+    before = snapshot(root / "crate")
+    env = {**os.environ, "CARGO_TARGET_DIR": str(root / "elsewhere")}
+    proc = metropipe("export", "reorder_level", "crate/src/stock.rs", "--target", "c-linker", cwd=root)
+    assert ("metropipe: note: c-linker: 'reorder_level' is called as inventory::stock::reorder_level from a generated "
+            "Cargo package that depends on the crate inventory (crate/Cargo.toml)") in proc.stderr
+    folder = root / "metropipe" / "reorder_level"
+    assert "::inventory::stock::reorder_level(" in (folder / "reorder_level.rs").read_text()
+    assert 'inventory = { package = "inventory", path = "../../../crate" }' in \
+        (folder / "libreorder_level_cargo" / "Cargo.toml").read_text()
+    run("make", "-C", "metropipe/reorder_level", cwd=root, env=env)
+    lib = folder / "libreorder_level.so"
+    assert exported(lib) == intended(["reorder_level"])
+    assert reorder(lib) == [60, 0, 0, "bolts: 0 days is not between 1 and 365"]
+    assert snapshot(root / "crate") == before and not (root / "elsewhere").exists()
+    # nothing changed: make does not even run cargo; a file of the crate changed: it rebuilds
+    assert run("make", "-q", "-C", "metropipe/reorder_level", cwd=root, check=False).returncode == 0
+    built = lib.stat().st_mtime_ns
+    assert "Nothing to be done" in run("make", "-C", "metropipe/reorder_level", cwd=root, env=env).stdout
+    assert lib.stat().st_mtime_ns == built
+    util = root / "crate" / "src" / "util.rs"
+    util.write_text(util.read_text().replace("(value + step - 1) / step * step", "(value + step) / step * step"))
+    future = time.time() + 5
+    os.utime(util, (future, future))
+    assert run("make", "-q", "-C", "metropipe/reorder_level", cwd=root, check=False).returncode == 1
+    run("make", "-C", "metropipe/reorder_level", cwd=root, env=env)
+    assert reorder(lib)[:2] == [60, 12]
+    os.utime(lib, (future + 1, future + 1))
+    assert run("make", "-q", "-C", "metropipe/reorder_level", cwd=root, check=False).returncode == 0
+    run("make", "-C", "metropipe/reorder_level", "clean", cwd=root)
+    assert not lib.exists() and not (folder / "libreorder_level_cargo" / "target").exists()
+
+
+def test_unified_library_of_a_crate_and_a_plain_file_is_warning_free(crate_root: Path) -> None:
+    root = crate_root
+    for name in ("mathkit.rs", "util.rs"):
+        shutil.copy(HERE / name, root / name)
+    metropipe("export", "add", "mathkit.rs", "--target", "c-linker", "--unify", "-q", cwd=root)
+    metropipe("export", "reorder_level", "crate/src/stock.rs", "--target", "c-linker", "--unify", "-q", cwd=root)
+    run("make", "-f", "libmetropipe.mk", cwd=root)
+    lib = root / "libmetropipe.so"
+    assert exported(lib) == intended(["add", "reorder_level"])
+    assert reorder(lib) == [60, 0, 0, "bolts: 0 days is not between 1 and 365", 5]
+    # -D warnings for the shim only (the user's crate is built as cargo builds it)
+    run("cargo", "rustc", "--offline", "--release", "--manifest-path", "libmetropipe_cargo/Cargo.toml", "--target-dir",
+        "libmetropipe_cargo/target", "--", "-D", "warnings", cwd=root)
+    metropipe("export", "reorder_level", "crate/src/stock.rs", "--target", "c-linker", "--flat", "-q", cwd=root)
+    run("make", "-f", "metropipe/libreorder_level.mk", cwd=root)
+    assert exported(root / "metropipe" / "libreorder_level.so") == intended(["reorder_level"])
+
+
+def test_private_fn_of_a_crate_is_compiled_alone_with_a_note(crate_root: Path) -> None:
+    proc = metropipe("export", "packs", "crate/src/stock.rs", "--target", "c-linker", cwd=crate_root)
+    assert ("metropipe: note: c-linker: 'packs': crate/src/stock.rs is compiled into the library on its own, not "
+            "through its crate ('packs' is private, not pub)") in proc.stderr
+    assert 'include!("../../crate/src/stock.rs");' in (crate_root / "metropipe" / "packs" / "packs.rs").read_text()

@@ -504,3 +504,177 @@ def test_private_fn_in_a_module_is_a_diagnostic(project: tuple[Path, Path, dict[
     assert proc.returncode == 1
     assert proc.stderr.strip() == ("src/nested_private.rs:3:8: error: Rust provider: 'secret' is private to mod "
                                    "'inner', so the provider cannot call it; make it pub(crate) (or pub)")
+
+
+# --- a function of a Cargo crate ------------------------------------------------------------
+
+CRATE = HERE / "crate"  # inventory: lib.rs `pub mod stock; mod util;`, a path dependency vendor/units
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _note(root: Path, function: str, source: str, *mode: str) -> tuple[str, str]:
+    """Export for the Python client: (the printed start command, the Rust provider's note)."""
+    proc = metropipe("export", function, source, "--target", "python", *mode, cwd=root)
+    m = START.search(proc.stdout)
+    assert m, proc.stdout
+    notes = [line for line in proc.stderr.splitlines() if line.startswith("metropipe: note: Rust provider:")]
+    assert len(notes) == 1, proc.stderr
+    return m.group(1), notes[0].removeprefix("metropipe: note: ")
+
+
+@pytest.fixture
+def crate_project(project: tuple[Path, Path, dict[str, str]]) -> tuple[Path, Path, dict[str, str]]:
+    require("cargo")
+    root, shm, env = project
+    shutil.copytree(CRATE, root / "crate")
+    env = {**env, "CARGO_TARGET_DIR": str(root.parent / "elsewhere")}  # the printed command does not depend on it
+    return root, shm, env
+
+
+def test_crate_function_is_called_through_its_crate(crate_project: tuple[Path, Path, dict[str, str]]) -> None:
+    root, shm, env = crate_project
+    before = _snapshot(root / "crate")
+    command, note = _note(root, "reorder_level", "crate/src/stock.rs")
+    package = "metropipe/reorder_level/provider_cargo"
+    assert command == (f"cargo build --offline --release --manifest-path {package}/Cargo.toml --target-dir "
+                       f"{package}/target && {package}/target/release/provider")
+    assert note == ("Rust provider: 'reorder_level' is called as inventory::stock::reorder_level from a generated "
+                    "Cargo package that depends on the crate inventory (crate/Cargo.toml), so the whole crate and its "
+                    "dependencies are built as for you")
+    manifest = (root / package / "Cargo.toml").read_text()
+    assert 'inventory = { package = "inventory", path = "../../../crate" }' in manifest
+    assert "\n[workspace]\n" in manifest
+    provider = (root / "metropipe" / "reorder_level" / "provider.rs").read_text()
+    assert "::inventory::stock::reorder_level(" in provider and "stock.rs\"]" not in provider
+
+    def call() -> object:
+        s = Served(root, shm, env, ["reorder_level"]).start(command)
+        try:
+            return s.client("""
+                from metropipe.reorder_level.stub import reorder_level, RemoteError
+                out = [reorder_level("bolts", 10, 3), reorder_level("nuts", 0, 1)]
+                for args in (("bolts", -1, 3), ("bolts", 1, 0)):
+                    try:
+                        reorder_level(*args)
+                    except RemoteError as e:
+                        out.append([e.code, str(e)])
+                print(json.dumps(out))
+            """)
+        finally:
+            status, err = s.stop()
+            assert status == 0, err
+
+    assert call() == [60, 0, [1, "bolts: negative daily sales -1"], [1, "bolts: 0 days is not between 1 and 365"]]
+    assert _snapshot(root / "crate") == before  # nothing is written into the user's crate
+    assert not (root.parent / "elsewhere").exists()
+    # an edit anywhere in the crate (here a private module) is built by the same command
+    util = root / "crate" / "src" / "util.rs"
+    util.write_text(util.read_text().replace("(value + step - 1) / step * step", "(value + step) / step * step"))
+    assert call()[:2] == [60, 12]
+
+
+def test_private_fn_of_a_crate_is_compiled_alone_with_a_note(
+        crate_project: tuple[Path, Path, dict[str, str]]) -> None:
+    root, _shm, env = crate_project
+    command, note = _note(root, "packs", "crate/src/stock.rs")
+    assert command == "rustc --edition 2021 -O metropipe/packs/provider.rs -o metropipe/packs/provider && " \
+                      "metropipe/packs/provider"
+    assert note == ("Rust provider: 'packs': crate/src/stock.rs is compiled into the provider on its own, not through "
+                    "its crate ('packs' is private, not pub), so crate:: paths, other modules and the crate's "
+                    "dependencies are not available to it")
+    build = subprocess.run(["sh", "-c", command.split(" && ")[0]], cwd=root, env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert build.returncode != 0 and "units" in build.stderr  # what the note said: the crate's dependency is missing
+    _command, note = _note(root, "round_up", "crate/src/util.rs")
+    assert "not through its crate (`mod util` in crate/src/lib.rs is private, not pub)" in note
+    (root / "crate" / "src" / "bin").mkdir()
+    (root / "crate" / "src" / "bin" / "tool.rs").write_text("pub fn twice(x: i32) -> i32 {\n    x * 2\n}\n"
+                                                            "fn main() {}\n")
+    _command, note = _note(root, "twice", "crate/src/bin/tool.rs")
+    assert "crate/src/lib.rs does not declare `pub mod bin;`" in note
+    _command, note = _note(root, "add", "src/calc.rs")
+    assert note == ("Rust provider: 'add': src/calc.rs is compiled into the provider on its own (it is in no Cargo "
+                    "package)")
+
+
+def test_unified_provider_of_a_crate_and_a_plain_file_in_a_workspace(
+        crate_project: tuple[Path, Path, dict[str, str]]) -> None:
+    """One package serves crate functions and a self-contained file; a workspace above does not claim it."""
+    root, shm, env = crate_project
+    (root / "Cargo.toml").write_text('[workspace]\nmembers = ["crate"]\nresolver = "2"\n')
+    export(root, "reorder_packs", "crate/src/stock.rs", "--unify")
+    export(root, "add", "src/calc.rs", "--unify")
+    command = export(root, "reorder_level", "crate/src/stock.rs", "--unify")
+    package = "metropipe_provider_cargo"
+    assert command == (f"cargo build --offline --release --manifest-path {package}/Cargo.toml --target-dir "
+                       f"{package}/target && {package}/target/release/metropipe_provider")
+    s = Served(root, shm, env, ["add", "reorder_level", "reorder_packs"]).start(command)
+    try:
+        assert s.client("""
+            import metropipe_stubs as m
+            print(json.dumps([m.add(2, 3), m.reorder_level("x", 10, 3), m.reorder_packs("x", 10, 3)]))
+        """) == [5, 60, 5]
+    finally:
+        status, err = s.stop()
+    assert status == 0, err
+
+
+def test_crate_provider_is_warning_free(crate_project: tuple[Path, Path, dict[str, str]]) -> None:
+    root, _shm, env = crate_project
+    export(root, "reorder_level", "crate/src/stock.rs")
+    export(root, "reorder_level", "crate/src/stock.rs", "--flat")
+    export(root, "add", "src/calc.rs", "--unify")
+    export(root, "reorder_packs", "crate/src/stock.rs", "--unify")
+    for package in ("metropipe/reorder_level/provider_cargo", "metropipe/reorder_level_provider_cargo",
+                    "metropipe_provider_cargo"):
+        # -D warnings for the provider's own code only (the user's crate is built as cargo builds it)
+        proc = subprocess.run(["cargo", "rustc", "--offline", "--release", "--manifest-path", f"{package}/Cargo.toml",
+                               "--target-dir", f"{package}/target", "--", "-D", "warnings"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+
+
+def test_what_the_parser_records_about_the_crate(tmp_path: Path) -> None:
+    """The module path of a file in its library, and why another crate could not call the function."""
+    from metropipe.parse import parse
+
+    pkg = tmp_path / "ws" / "shop"
+    (pkg / "src" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "ws" / "Cargo.toml").write_text('[workspace]\nmembers = ["shop"]\n')
+    (pkg / "Cargo.toml").write_text('[package]\nname = "my-shop"\nversion = "0.1.0"\n\n[lib]\nname = "shoplib"\n')
+    (pkg / "src" / "lib.rs").write_text("pub mod a;\n#[path = \"elsewhere.rs\"]\npub mod moved;\n"
+                                        "pub fn top() -> i32 {\n    1\n}\n")
+    (pkg / "src" / "a" / "mod.rs").write_text("pub mod b;\npub(crate) mod c;\n")
+    (pkg / "src" / "a" / "b" / "mod.rs").write_text(
+        "pub mod inner {\n    pub fn deep() -> i32 {\n        2\n    }\n}\n"
+        "mod hidden {\n    pub fn shy() -> i32 {\n        3\n    }\n}\n"
+        "pub struct T;\nimpl T {\n    pub fn make() -> i32 {\n        4\n    }\n}\n")
+    (pkg / "src" / "a" / "c.rs").write_text("pub fn five() -> i32 {\n    5\n}\n")
+    (pkg / "src" / "moved.rs").write_text("pub fn six() -> i32 {\n    6\n}\n")
+
+    def crate(source: Path, name: str) -> dict[str, str]:
+        return {k: v for k, v in parse(str(source), name).native.items() if k.startswith("crate")}
+
+    root = {"crate_package": "my-shop", "crate": "shoplib"}
+    assert crate(pkg / "src" / "lib.rs", "top") == {**root, "crate_root": "..", "crate_module": "",
+                                                    "crate_private": ""}
+    b = pkg / "src" / "a" / "b" / "mod.rs"
+    assert crate(b, "deep") == {**root, "crate_root": "../../..", "crate_module": "a::b", "crate_private": ""}
+    assert crate(b, "shy")["crate_private"] == "the inline `mod hidden` is not pub"
+    assert crate(b, "make")["crate_private"] == \
+        "'make' is an associated fn of T (only free fns are called by their crate path)"
+    assert crate(pkg / "src" / "a" / "c.rs", "five")["crate_private"] == \
+        f"`mod c` in {os.path.relpath(pkg / 'src' / 'a' / 'mod.rs')} is pub(crate), not pub"
+    assert crate(pkg / "src" / "moved.rs", "six")["crate_private"].endswith(
+        "does not declare `pub mod moved;` (a plain one, without #[path])")
+    (tmp_path / "loose.rs").write_text("pub fn seven() -> i32 {\n    7\n}\n")
+    assert crate(tmp_path / "loose.rs", "seven") == {}  # no package (only a workspace manifest above: also none)
+    (tmp_path / "ws" / "loose.rs").write_text("pub fn seven() -> i32 {\n    7\n}\n")
+    assert crate(tmp_path / "ws" / "loose.rs", "seven") == {}
+    (pkg / "Cargo.toml").write_text("[package\n")
+    proc = metropipe("export", "top", str(pkg / "src" / "lib.rs"), "--target", "python", cwd=tmp_path, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("ws/shop/Cargo.toml:1:1: error: cannot read the Cargo package's manifest")

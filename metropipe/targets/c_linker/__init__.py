@@ -42,6 +42,15 @@ def layout_of(mode: str, fn: Function) -> tuple[str, str, str, str, str]:
     return ".", "libmetropipe", "libmetropipe.mk", "metropipe", "make -f libmetropipe.mk"
 
 
+def notes(fn: Function) -> tuple[str, ...]:
+    """For a Rust source, one line: whether the library is built through the function's crate, and why."""
+    if fn.language != "rust" or fn.raw:
+        return ()
+    from metropipe.targets import rust_provider
+
+    return (rust_provider.approach(fn, "c-linker", "the library"),)
+
+
 def library_path(mode: str, fn: Function) -> str:
     folder, _, _, lib, _ = layout_of(mode, fn)
     return posixpath.normpath(posixpath.join(folder, f"lib{lib}.so"))

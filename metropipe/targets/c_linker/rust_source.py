@@ -1,10 +1,22 @@
 """c-linker for Rust sources: ``<stem>.h`` + ``<stem>.rs`` (the shim) + ``Makefile`` building ``lib<name>.so``.
 
-For a Rust source the issue's "``.h`` + ``.c`` + ``Makefile``" is ``.h`` + ``.rs`` + ``Makefile``: the
-generated code is Rust, a shim that is the root of a small crate (standard library only, no
-Cargo). It brings in the user's file the way the Rust provider does (metropipe.targets.rust_provider:
-``#[path = "<source>"] mod src0;``, or ``mod src0 { include!("<source>"); ... }`` for a private
-``fn``, with the exported wrapper written inside that module) and defines, per function,
+For a Rust source the issue's "``.h`` + ``.c`` + ``Makefile``" is ``.h`` + ``.rs`` + ``Makefile``, plus
+``lib<name>_cargo/Cargo.toml`` (always written, so that the list of files never depends on the source).
+The shim reaches the user's functions the way the Rust provider does (metropipe.targets.rust_provider):
+
+* through the crate, when the function is ``pub`` in a Cargo library crate and every module on the way
+  is ``pub``: the shim is the root of that generated package, a ``staticlib`` depending on the crate by
+  path (own ``[workspace]``), and calls ``::<crate>::<module>::<fn>``; the Makefile runs ``cargo build
+  --offline`` on it (``CARGO``, ``CARGO_FLAGS`` default ``--release``; ``--target-dir`` is the package's
+  ``target/``) and turns cargo's dep-info (``target/<profile>/lib<crate>.d``: every file of the local
+  crates compiled) into ``lib<name>.so.d``, with an empty rule per file, so that an edit anywhere in the
+  crate or its path dependencies rebuilds, and ``make -q`` says up to date when nothing changed (cargo
+  is not even run); the crates' Cargo.toml are prerequisites too;
+* otherwise the shim is the root of a small crate (standard library only) that brings in the user's file
+  (``#[path = "<source>"] mod src0;``, or ``mod src0 { include!("<source>"); ... }`` for a private ``fn``,
+  with the exported wrapper written inside that module), compiled by rustc (the Cargo.toml is unused).
+
+Per function the shim defines
 
 * ``#[export_name = "<name>"] pub extern "C" fn``: the plain C ABI of metropipe.targets.cabi. A
   ``const char *`` argument must be NUL-terminated UTF-8 and becomes the function's ``&str`` (or a
@@ -23,14 +35,15 @@ Cargo). It brings in the user's file the way the Rust provider does (metropipe.t
   what was wrong with an argument. A failed call returns 0/0.0/false/NULL.
 * ``#[export_name = "<name>_metropipe_fingerprint"] pub static ... : u64``: the layout fingerprint.
 
-The Makefile compiles the shim with ``rustc --crate-type staticlib`` (``RUSTC``, ``RUSTFLAGS``) and links
-the archive into the shared library with ``$(CC)`` and a linker version script. Not a cdylib: rustc
+Without a crate, the Makefile compiles the shim with ``rustc --crate-type staticlib`` (``RUSTC``, ``RUSTFLAGS``).
+In both cases it links the archive into the shared library with ``$(CC)`` and a linker version script
+(a staticlib, not a cdylib, in both cases too): rustc
 exports every ``#[no_mangle]``/``#[export_name]`` item of the crate from a cdylib, and its own version
 script cannot be narrowed by a second one, so a source that has ``#[no_mangle]`` functions of its
-own would leak them. rustc's dependency list (``--emit dep-info``) is kept as ``lib<name>.so.d``, so
-touching the source or a module file it pulls in rebuilds, and nothing else does.
+own would leak them. Without a crate, rustc's dependency list (``--emit dep-info``) is kept as
+``lib<name>.so.d``, so touching the source or a module file it pulls in rebuilds, and nothing else does.
 
-``--unify`` builds one library from functions of one or several Rust sources (one module each).
+``--unify`` builds one library from functions of one or several Rust sources (one module each) and crates.
 A function whose signature changed since the export no longer compiles (the calls are typed):
 export again.
 """
@@ -98,45 +111,72 @@ def files(functions: list[Function], mode: str, header: str, record: str | None,
     folder, stem, makefile, lib, make_command = layout_of(mode, functions[0])
     here = posixpath.normpath(folder)
     rel_sources: list[str] = []
+    crates: dict[str, rust_provider.Crate] = {}
     for fn in functions:
         rust_provider._check(fn, "c-linker", "the library")
+        crate = rust_provider.crate_of(fn)
+        if crate is not None:
+            rust_provider._add_crate(crates, crate, fn, "c-linker")
+            continue
         rel = posixpath.relpath(fn.source or "", here)
         if rel not in rel_sources:
             rel_sources.append(rel)
     modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
     include = {rel: False for rel in rel_sources}
     for fn in functions:
-        if rust_provider._needs_include(fn):
+        if rust_provider.crate_of(fn) is None and rust_provider._needs_include(fn):
             include[posixpath.relpath(fn.source or "", here)] = True
     calls = []
     for i, (fn, sig) in enumerate(zip(functions, sigs, strict=True)):
+        if rust_provider.crate_of(fn) is not None:
+            calls.append(_call(fn, sig, i, "", False, rust_provider.crate_path(fn)))
+            continue
         rel = posixpath.relpath(fn.source or "", here)
         calls.append(_call(fn, sig, i, modules[rel], include[rel]))
     sources = [_Source(modules[rel], rust_provider._literal(rel, functions[0]), include[rel],
-                       tuple(c for c in calls if posixpath.relpath(c.fn.source or "", here) == rel))
+                       tuple(c for c in calls if rust_provider.crate_of(c.fn) is None
+                             and posixpath.relpath(c.fn.source or "", here) == rel))
                for rel in rel_sources]
     shim_file = f"{stem}.rs"
     exports = [name for s in sigs for name in (s.name, f"{s.name}_last_error", f"{s.name}_metropipe_fingerprint")]
     source = ", ".join(sorted({fn.source or "" for fn in functions}))
     guard = f"METROPIPE_LINKER_{cabi.macro(stem)}_H"
+    crate_name = "metropipe_" + re.sub(r"[^A-Za-z0-9_]", "_", lib)
+    package = package_dir(folder, lib)
+    notes = [*notes, *(rust_provider.approach(fn, "c-linker", "the library") for fn in functions)]
     common = dict(header=header, functions=sigs, notes=notes, lib=lib, lib_file=f"lib{lib}.so",
                   header_file=f"{stem}.h", c_file=f"{stem}.c", shim_file=shim_file, make_command=make_command,
-                  source=source)
+                  source=source, crates=list(crates.values()))
+    rel_package = posixpath.relpath(package, here)
     out = {
         posixpath.join(folder, f"{stem}.h"): render(__file__, "lib.h.j2", record=record, guard=guard,
                                                     language="rust", **common),
         posixpath.join(folder, shim_file): render(__file__, "lib_rust.rs.j2", calls=calls, sources=sources,
+                                                  crate_calls=[c for c in calls if rust_provider.crate_of(c.fn)],
                                                   **{**common, "header": rust_client.comment_text(header)}),
         posixpath.join(folder, makefile): render(
             __file__, "Makefile_rust.j2", make_sources=rel_sources, exports=exports,
-            edition=rust_provider.EDITION, crate=re.sub(r"[^A-Za-z0-9_]", "_", lib), **common),
+            edition=rust_provider.EDITION, crate=crate_name, package=rel_package,
+            manifests=[posixpath.relpath(posixpath.join(c.root, "Cargo.toml"), here) for c in crates.values()],
+            **common),
+        posixpath.join(package, "Cargo.toml"): render(
+            __file__, "lib_rust_Cargo.toml.j2", crate=crate_name, shim=posixpath.relpath(
+                posixpath.join(folder, shim_file), package), edition=rust_provider.EDITION,
+            deps={c.name: rust_provider._literal(posixpath.relpath(c.root, package), functions[0])
+                  for c in crates.values()}, **common),
     }
     return {posixpath.normpath(k): v for k, v in out.items()}
 
 
-def _call(fn: Function, sig: cabi.CSignature, index: int, module: str, include: bool) -> _Call:
+def package_dir(folder: str, lib: str) -> str:
+    """The shim's generated Cargo package (written in every case; the Makefile builds it when a function is
+    called through its crate)."""
+    return posixpath.normpath(posixpath.join(folder, f"lib{lib}_cargo"))
+
+
+def _call(fn: Function, sig: cabi.CSignature, index: int, module: str, include: bool, by_crate: str = "") -> _Call:
     """How the wrapper converts the C arguments and calls the function (the provider's path)."""
-    h = rust_provider._handler(fn, index, module, include, fn.source or "")
+    h = rust_provider._handler(fn, index, module, include, fn.source or "", by_crate)
     args, params, call = [], [], []
     for i, p in enumerate(fn.params):
         var = f"a{i}"

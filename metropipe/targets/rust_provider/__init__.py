@@ -1,23 +1,48 @@
 """The Rust provider: ``provider.rs`` calls the user's real Rust function and serves its channel.
 
-It is one file, a binary crate built with a plain ``rustc`` (standard library only, no
-Cargo.toml needed): the client target's runtime (``metropipe/targets/rust/templates/runtime.rs.j2``,
-rendered, not copied) with the provider's side of the protocol added as its child module
-``rt::serve`` (spec/wire.md section 6.3), the user's source file as a module, and one handler
-per function that decodes the request, calls the function and encodes its result.
+Files (namespace mode; flat mode uses ``metropipe/<fn>_provider.rs`` and
+``metropipe/<fn>_provider_cargo/``, unify ``metropipe_provider.rs`` and ``metropipe_provider_cargo/``)::
 
-How the user's file is reached depends on what the parser recorded (``Function.native``):
+    metropipe/<fn>/provider.rs                    the binary's root: the client target's runtime
+                                                  (metropipe/targets/rust/templates/runtime.rs.j2, rendered)
+                                                  with the provider's side of the protocol added as its child
+                                                  module ``rt::serve`` (spec/wire.md 6.3), and one handler per
+                                                  function that decodes the request, calls the function and
+                                                  encodes its result
+    metropipe/<fn>/provider_cargo/Cargo.toml      its Cargo package (always written, so that the list of
+                                                  files never depends on the source: ``metropipe outputs``)
 
-* a function the crate root can see (``pub``, ``pub(crate)``, ``pub(super)``... at the top of
-  the file, or in an inline ``mod``) is called through ``#[path = "<source>"] mod src0;``, so
-  the file may have inner attributes (``#![allow(...)]``), ``//!`` docs and ``mod x;``
-  declarations of its own;
-* a private top-level ``fn`` (no ``pub``) is only visible inside its own module, so the file is
-  included into one (``mod src0 { include!("<source>"); ... }``) and the handler is written
-  inside it; ``include!`` refuses inner attributes and ``//!`` comments, which rustc then
-  reports: make the function ``pub(crate)`` to use the first form;
-* a private ``fn`` inside an inline ``mod`` cannot be called from outside that module at all:
-  ``export`` says so (make it ``pub(crate)``).
+What is compiled depends on what the parser recorded (``Function.native``, metropipe.parse.rust):
+
+* Through the crate: the source is a module of a Cargo package's library (a ``Cargo.toml`` above
+  it with ``[lib]`` or ``src/lib.rs``; ``src/a/b.rs`` or ``src/a/b/mod.rs`` is the module ``a::b``)
+  and another crate can call the function by its path (the fn and every ``mod`` on the way,
+  declared in the parent files and inline, are ``pub``; a free fn). Cargo.toml then depends on
+  the crate by path (``<crate> = { package = ..., path = ... }``) and has a ``[workspace]`` table of
+  its own (a workspace above the folder does not claim it; the user's manifests are never
+  touched), and the handler calls ``::<crate>::a::b::<fn>``: the whole crate is compiled, with its
+  ``crate::``/``super::`` paths, private modules and dependencies, by ``cargo build --offline``
+  (nothing is downloaded; versions resolve in the package's own Cargo.lock, default features).
+  ``--target-dir`` is explicit so that CARGO_TARGET_DIR cannot move the binary the command runs.
+  In unify mode one package depends on every crate involved (two crates of one name: a
+  diagnostic), and may also hold files compiled the other way.
+* The file alone, otherwise (a private or ``pub(crate)`` fn or module, an associated fn, a
+  binary-only crate, a file in no package): ``provider.rs`` is built with a plain ``rustc`` and
+  brings the user's file in as a module, so the file must be self-contained (standard library
+  only; Cargo.toml is then not needed, though ``cargo build`` with it works too):
+
+  - a function the crate root can see (``pub``, ``pub(crate)``, ``pub(super)``... at the top of
+    the file, or in an inline ``mod``) is called through ``#[path = "<source>"] mod src0;``, so
+    the file may have inner attributes (``#![allow(...)]``), ``//!`` docs and ``mod x;``
+    declarations of its own;
+  - a private top-level ``fn`` (no ``pub``) is only visible inside its own module, so the file is
+    included into one (``mod src0 { include!("<source>"); ... }``) and the handler is written
+    inside it; ``include!`` refuses inner attributes and ``//!`` comments, which rustc then
+    reports: make the function ``pub(crate)`` to use the first form;
+  - a private ``fn`` inside an inline ``mod`` cannot be called from outside that module at all:
+    ``export`` says so (make it ``pub(crate)``).
+
+``export`` prints a one-line note (:func:`approach`) saying which way is used and why.
 
 Errors: ``Result<T, E>`` (native ``errors: rust-result``) answers ``Err(e)`` as APPLICATION
 with ``e``'s ``Display`` text; a panic is caught and answered as APPLICATION ``panic: <message>``
@@ -26,6 +51,8 @@ fail to compile (its arguments and result are typed): export again.
 
 Build and start (one line, printed by ``export``)::
 
+    cargo build --offline --release --manifest-path metropipe/add/provider_cargo/Cargo.toml \\
+        --target-dir metropipe/add/provider_cargo/target && metropipe/add/provider_cargo/target/release/provider
     rustc --edition 2021 -O metropipe/add/provider.rs -o metropipe/add/provider && metropipe/add/provider
 """
 
@@ -46,6 +73,7 @@ from metropipe.targets import stub_path
 EXT = ".rs"
 UNIFIED = "metropipe_provider.rs"
 EDITION = "2021"
+CARGO_SUFFIX = "_cargo"  # provider.rs's generated Cargo package: metropipe/<fn>/provider_cargo/Cargo.toml
 
 IDENT = re.compile(r"(r#)?[A-Za-z_][A-Za-z0-9_]*\Z")
 PATH = re.compile(r"(r#)?[A-Za-z_][A-Za-z0-9_]*(::(r#)?[A-Za-z_][A-Za-z0-9_]*)*\Z")
@@ -91,6 +119,15 @@ class Handler:
 
 
 @dataclass(frozen=True)
+class Crate:
+    """A library crate the provider depends on (the function is called by its path in the crate)."""
+
+    name: str  # the crate name the code uses (the library's name)
+    package: str  # the package's name (Cargo.toml [package] name)
+    root: str  # the package's folder, relative to the output root
+
+
+@dataclass(frozen=True)
 class Source:
     module: str
     path: str  # relative to the provider file
@@ -102,31 +139,85 @@ def path(mode: str, fn: Function) -> str:
     return stub_path(mode, fn.name, "provider", EXT, UNIFIED)
 
 
+def package_dir(mode: str, fn: Function) -> str:
+    """The generated Cargo package's folder (its Cargo.toml is written in every case: see the docstring)."""
+    return _binary(path(mode, fn)) + CARGO_SUFFIX
+
+
+def crate_of(fn: Function) -> Crate | None:
+    """The library crate ``fn`` is called through, or None when its file is compiled into the provider."""
+    native = fn.native
+    if not native.get("crate") or native.get("crate_private", "?"):
+        return None
+    root = posixpath.normpath(posixpath.join(posixpath.dirname(fn.source or ""), native.get("crate_root", ".")))
+    return Crate(native["crate"], native.get("crate_package") or native["crate"], root)
+
+
+def crate_path(fn: Function) -> str:
+    """``::<crate>::<file's module>::<inline module>::<fn>``: how another crate names ``fn``."""
+    native = fn.native
+    return "::" + "::".join(x for x in (native["crate"], native.get("crate_module", ""), native.get("module", ""),
+                                        fn.name) if x)
+
+
+def approach(fn: Function, who: str = "Rust provider", what: str = "the provider") -> str:
+    """One line: how ``fn`` is compiled into the provider (or library), and why."""
+    crate = crate_of(fn)
+    native = fn.native
+    if crate is not None:
+        return (f"{who}: '{fn.name}' is called as {crate_path(fn).removeprefix('::')} from a generated Cargo package "
+                f"that depends on the crate {crate.package} ({posixpath.join(crate.root, 'Cargo.toml')}), so the "
+                "whole crate and its dependencies are built as for you")
+    if "crate_root" not in native:
+        return f"{who}: '{fn.name}': {fn.source} is compiled into {what} on its own (it is in no Cargo package)"
+    why = native.get("crate_private") or "it is not part of a library crate"
+    return (f"{who}: '{fn.name}': {fn.source} is compiled into {what} on its own, not through its crate ({why}), "
+            "so crate:: paths, other modules and the crate's dependencies are not available to it")
+
+
+def notes(fn: Function) -> tuple[str, ...]:
+    return (approach(fn),)
+
+
 def files(functions: list[Function], mode: str, header: str, record: str | None) -> dict[str, str]:
     if record is not None and "\n" in record:
         raise ValueError("the unified record must be one line")
     out = path(mode, functions[0])
     here = posixpath.dirname(out) or "."
     rel_sources: list[str] = []
+    crates: dict[str, Crate] = {}
     for fn in functions:
         _check(fn)
+        crate = crate_of(fn)
+        if crate is not None:
+            _add_crate(crates, crate, fn)
+            continue
         rel = posixpath.relpath(fn.source or "", here)
         if rel not in rel_sources:
             rel_sources.append(rel)
     modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
     include = {rel: False for rel in rel_sources}
     for fn in functions:
-        if _needs_include(fn):
+        if crate_of(fn) is None and _needs_include(fn):
             include[posixpath.relpath(fn.source or "", here)] = True
     handlers = []
     for i, fn in enumerate(functions):
         rel = posixpath.relpath(fn.source or "", here)
-        handlers.append(_handler(fn, i, modules[rel], include[rel], rel))
+        if crate_of(fn) is not None:
+            handlers.append(_handler(fn, i, "", False, rel, crate_path(fn)))
+        else:
+            handlers.append(_handler(fn, i, modules[rel], include[rel], rel))
     sources = [Source(modules[rel], _literal(rel, functions[0]), include[rel],
                       tuple(h for h, fn in zip(handlers, functions, strict=True)
-                            if posixpath.relpath(fn.source or "", here) == rel))
+                            if crate_of(fn) is None and posixpath.relpath(fn.source or "", here) == rel))
                for rel in rel_sources]
     binary = _binary(out)
+    package = package_dir(mode, functions[0])
+    build = _build_line(out, binary) if not crates else _cargo_line(package, posixpath.basename(binary))
+    cargo = render(__file__, "Cargo.toml.j2", header=rust_client.comment_text(header), crates=list(crates.values()),
+                   bin=posixpath.basename(binary), source=posixpath.relpath(out, package), edition=EDITION,
+                   build=build, deps={c.name: _literal(posixpath.relpath(c.root, package), functions[0])
+                                      for c in crates.values()})
     text = render(
         __file__,
         "provider.rs.j2",
@@ -134,8 +225,10 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         record=record,
         handlers=handlers,
         sources=sources,
+        crates=list(crates.values()),
+        package=posixpath.basename(package),
         runtime=_runtime(),
-        build=_build_line(out, binary),
+        build=build,
         k={
             "E_APPLICATION": layout.E_APPLICATION,
             "E_LAYOUT_MISMATCH": layout.E_LAYOUT_MISMATCH,
@@ -146,13 +239,48 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
             "BYTES_MAX": layout.BYTES_MAX,
         },
     )
-    return {out: text}
+    return {out: text, f"{package}/Cargo.toml": cargo}
+
+
+def _add_crate(crates: dict[str, Crate], crate: Crate, fn: Function, who: str = "Rust provider") -> None:
+    other = crates.setdefault(crate.name, crate)
+    if other.root != crate.root:
+        raise fail(f"{who}: '{fn.name}' is in the crate {crate.name} of {crate.root}, but another function "
+                   f"built with it is in a crate of the same name in {other.root}: use the namespace mode for one "
+                   "of them", fn.location)
+
+
+def served(fn: Function, mode: str, out: str) -> list[Function]:
+    """The functions the provider of ``fn`` serves: in unify mode, those of the unified record plus ``fn``."""
+    if mode != "unify":
+        return [fn]
+    from pathlib import Path
+
+    from metropipe import export  # local: export imports the targets
+
+    existing = [f for f in export._read_record(Path(out or ".") / UNIFIED) if not f.raw]
+    return export._merge(existing, fn)
 
 
 def start_command(fn: Function, mode: str, out: str) -> str:
     rel = path(mode, fn)
-    full = rel if out in ("", ".") else posixpath.join(out, rel)
+
+    def at(p: str) -> str:
+        return p if out in ("", ".") else posixpath.join(out, p)
+
+    if any(crate_of(f) is not None for f in served(fn, mode, out)):
+        return _cargo_line(at(package_dir(mode, fn)), posixpath.basename(_binary(rel)))
+    full = at(rel)
     return _build_line(full, _binary(full))
+
+
+def _cargo_line(package: str, binary: str) -> str:
+    """Build the generated package (offline: nothing is downloaded) into its own target folder, then run it.
+    ``--target-dir`` is explicit so that CARGO_TARGET_DIR or a build.target-dir setting cannot move the binary."""
+    target = posixpath.join(package, "target")
+    run = posixpath.join(target, "release", binary)
+    return (f"cargo build --offline --release --manifest-path {shlex.quote(posixpath.join(package, 'Cargo.toml'))} "
+            f"--target-dir {shlex.quote(target)} && {shlex.quote(run)}")
 
 
 def _binary(source: str) -> str:
@@ -212,7 +340,7 @@ def _check(fn: Function, who: str = "Rust provider", caller: str = "the provider
                        "export a free fn", fn.location)
 
 
-def _handler(fn: Function, index: int, module: str, include: bool, source: str) -> Handler:
+def _handler(fn: Function, index: int, module: str, include: bool, source: str, by_crate: str = "") -> Handler:
     lay = layout.compute(fn)
     native = fn.native
     args = []
@@ -239,6 +367,8 @@ def _handler(fn: Function, index: int, module: str, include: bool, source: str) 
             f"<{module}::{owner} as {module}::{trait}>::{fn.name}"
     elif not include:
         call = f"{module}::{call}"
+    if by_crate:
+        call = by_crate
     result = lay.result
     return Handler(
         name=fn.name,
