@@ -472,6 +472,7 @@ class Engine:
 
     def libraries(self, jobs: int, summary: Summary) -> None:
         todo = []
+        unsure: list[tuple[Job, str, str, str]] = []
         for job in self.jobs.values():
             lib = self.library(job)
             if lib is None:
@@ -481,6 +482,7 @@ class Engine:
             # rebuilt when the files it is made from changed, not merely re-rendered identical; a library that
             # compiles the source in (not Python's, which imports it at run time) is made from the source too
             made_from = [self.files.get(p, {}).get("sha256") for p in rec["outputs"]]
+            compiled_in = any(e.language in COMPILED_INTO_LIBRARY for e in job.exports)
             for e in job.exports:
                 if e.language in COMPILED_INTO_LIBRARY:
                     inputs = self.exports_rec.get(e.id, {}).get("inputs", {})
@@ -490,13 +492,21 @@ class Engine:
             state = self.tree.matches(library, self.old_files.get(library))
             rec["library"] = {"path": library, "makefile": makefile, "key": old.get("key")}
             if old.get("key") == key and state:
+                if compiled_in:  # the rest of its package or crate: only make's own dependencies know them
+                    unsure.append((job, library, makefile, key))
                 continue
             why = "it is missing" if state is None else "its files changed" if old.get("key") != key else \
                 "it changed since metropipe built it"
             todo.append((job, library, makefile, key, why))
+        from concurrent.futures import ThreadPoolExecutor
+
+        if unsure:  # `make -q`: compiles nothing, exits 0 when the library is up to date
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                answers = list(pool.map(lambda item: _run_make(self, item[2], question=True)[0], unsure))
+            todo += [(job, library, makefile, key, "a file it is compiled from changed")
+                     for (job, library, makefile, key), rc in zip(unsure, answers, strict=True) if rc != 0]
         if not todo:
             return
-        from concurrent.futures import ThreadPoolExecutor
 
         def run(item: tuple[Job, str, str, str, str]) -> tuple[Job, str, str, str, int, str]:
             job, library, makefile, key, why = item
@@ -958,15 +968,15 @@ def _prune(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _make_command(engine: Engine, makefile: str) -> list[str]:
+def _make_command(engine: Engine, makefile: str, question: bool = False) -> list[str]:
     import shlex
 
     make = shlex.split(os.environ.get("MAKE") or "make")
     folder, name = posixpath.split(makefile)
-    return [*make, "-C", engine.show(folder or "."), "-f", name]
+    return [*make, *(["-q"] if question else []), "-C", engine.show(folder or "."), "-f", name]
 
 
-def _run_make(engine: Engine, makefile: str) -> tuple[int, str]:
+def _run_make(engine: Engine, makefile: str, question: bool = False) -> tuple[int, str]:
     import subprocess
 
     env = dict(os.environ)
@@ -975,7 +985,7 @@ def _run_make(engine: Engine, makefile: str) -> tuple[int, str]:
     env["MAKEFLAGS"] = " ".join(flags)
     env.pop("MFLAGS", None)
     try:
-        proc = subprocess.run(_make_command(engine, makefile), capture_output=True, text=True, env=env)
+        proc = subprocess.run(_make_command(engine, makefile, question), capture_output=True, text=True, env=env)
     except FileNotFoundError as e:
         return 127, f"{e.strerror}: '{e.filename}' (set $MAKE to your make)"
     return proc.returncode, proc.stdout + proc.stderr

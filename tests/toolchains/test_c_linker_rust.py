@@ -383,3 +383,21 @@ def test_private_fn_of_a_crate_is_compiled_alone_with_a_note(crate_root: Path) -
     assert ("metropipe: note: c-linker: 'packs': crate/src/stock.rs is compiled into the library on its own, not "
             "through its crate ('packs' is private, not pub)") in proc.stderr
     assert 'include!("../../crate/src/stock.rs");' in (crate_root / "metropipe" / "packs" / "packs.rs").read_text()
+
+
+def test_metropipe_build_rebuilds_when_another_file_of_the_crate_changes(crate_root: Path) -> None:
+    """metropipe build asks make -q about libraries that compile a crate in: util.rs is not the source."""
+    root = crate_root
+    (root / "metropipe.toml").write_text('[[export]]\nfunction = "reorder_level"\nsource = "crate/src/stock.rs"\n'
+                                         'targets = ["c-linker"]\n')
+    assert "libraries built 1" in metropipe("build", cwd=root).stdout
+    lib = root / "metropipe" / "reorder_level" / "libreorder_level.so"
+    assert reorder(lib)[:2] == [60, 0]
+    assert "libraries built 0" in metropipe("build", cwd=root).stdout  # make -q: up to date, nothing compiled
+    util = root / "crate" / "src" / "util.rs"
+    util.write_text(util.read_text().replace("(value + step - 1) / step * step", "(value + step) / step * step"))
+    future = time.time() + 5
+    os.utime(util, (future, future))
+    out = metropipe("build", "-v", cwd=root).stdout
+    assert "libraries built 1" in out and "a file it is compiled from changed" in out, out
+    assert reorder(lib)[:2] == [60, 12]
