@@ -119,3 +119,18 @@ def dependencies(path: str) -> list[str]:
         return []
     found: list[str] = hook(path, read_source(path, lang))
     return found
+
+
+def enclosing(path: str, name: str) -> str | None:
+    """The file ``name`` (``go.mod``, ``Cargo.toml``...) nearest above the file ``path``, walking up from its folder."""
+    import os
+
+    here = os.path.dirname(os.path.abspath(path))
+    while True:
+        candidate = os.path.join(here, name)
+        if os.path.isfile(candidate):
+            return candidate
+        up = os.path.dirname(here)
+        if up == here:
+            return None
+        here = up

@@ -148,15 +148,9 @@ MODULE_LINE = re.compile(r'^\s*module\s+(?:"([^"]+)"|`([^`]+)`|([^\s"`]+))\s*(?:
 
 def go_mod(path: str) -> str | None:
     """The go.mod of the module holding the file ``path``: the first found walking up from its folder."""
-    here = os.path.dirname(os.path.abspath(path))
-    while True:
-        candidate = os.path.join(here, "go.mod")
-        if os.path.isfile(candidate):
-            return candidate
-        up = os.path.dirname(here)
-        if up == here:
-            return None
-        here = up
+    from metropipe.parse import enclosing
+
+    return enclosing(path, "go.mod")
 
 
 def _module(path: str) -> dict[str, str]:

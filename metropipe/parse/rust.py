@@ -357,15 +357,9 @@ def _is_doc(comment: str) -> bool:
 
 def cargo_toml(path: str) -> str | None:
     """The manifest of the Cargo package holding the file ``path``: the first found walking up from its folder."""
-    here = os.path.dirname(os.path.abspath(path))
-    while True:
-        candidate = os.path.join(here, "Cargo.toml")
-        if os.path.isfile(candidate):
-            return candidate
-        up = os.path.dirname(here)
-        if up == here:
-            return None
-        here = up
+    from metropipe.parse import enclosing
+
+    return enclosing(path, "Cargo.toml")
 
 
 def _visibility(item: Node) -> str:
