@@ -57,7 +57,7 @@ from pathlib import Path
 
 from metropipe import layout
 from metropipe.errors import fail
-from metropipe.model import Function, WireType
+from metropipe.model import Function
 from metropipe.render import render
 from metropipe.targets import csharp as cs_client
 from metropipe.targets import stub_path
@@ -70,16 +70,7 @@ MAIN = f"{NAMESPACE}.Program"
 DEFINE = "METROPIPE_PROVIDER"
 MCS_FLAGS = ("-nologo", "-unsafe", "-langversion:7.2", f"-define:{DEFINE}", f"-main:{MAIN}")
 
-CS = {
-    WireType.INT32: "int",
-    WireType.INT64: "long",
-    WireType.FLOAT: "float",
-    WireType.DOUBLE: "double",
-    WireType.BOOL: "bool",
-    WireType.STRING: "string",
-    WireType.BYTES: "byte[]",
-    WireType.VOID: "void",
-}
+CS = cs_client.CS_TYPES  # wire type -> the C# type, as the client spells it
 
 
 @dataclass(frozen=True)
