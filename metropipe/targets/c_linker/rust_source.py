@@ -110,22 +110,7 @@ def files(functions: list[Function], mode: str, header: str, record: str | None,
 
     folder, stem, makefile, lib, make_command = layout_of(mode, functions[0])
     here = posixpath.normpath(folder)
-    rel_sources: list[str] = []
-    crates: dict[str, rust_provider.Crate] = {}
-    for fn in functions:
-        rust_provider._check(fn, "c-linker", "the library")
-        crate = rust_provider.crate_of(fn)
-        if crate is not None:
-            rust_provider._add_crate(crates, crate, fn, "c-linker")
-            continue
-        rel = posixpath.relpath(fn.source or "", here)
-        if rel not in rel_sources:
-            rel_sources.append(rel)
-    modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
-    include = {rel: False for rel in rel_sources}
-    for fn in functions:
-        if rust_provider.crate_of(fn) is None and rust_provider._needs_include(fn):
-            include[posixpath.relpath(fn.source or "", here)] = True
+    crates, rel_sources, modules, include = rust_provider.sources_of(functions, here, "c-linker", "the library")
     calls = []
     for i, (fn, sig) in enumerate(zip(functions, sigs, strict=True)):
         if rust_provider.crate_of(fn) is not None:

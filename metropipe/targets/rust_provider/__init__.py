@@ -184,22 +184,7 @@ def files(functions: list[Function], mode: str, header: str, record: str | None)
         raise ValueError("the unified record must be one line")
     out = path(mode, functions[0])
     here = posixpath.dirname(out) or "."
-    rel_sources: list[str] = []
-    crates: dict[str, Crate] = {}
-    for fn in functions:
-        _check(fn)
-        crate = crate_of(fn)
-        if crate is not None:
-            _add_crate(crates, crate, fn)
-            continue
-        rel = posixpath.relpath(fn.source or "", here)
-        if rel not in rel_sources:
-            rel_sources.append(rel)
-    modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
-    include = {rel: False for rel in rel_sources}
-    for fn in functions:
-        if crate_of(fn) is None and _needs_include(fn):
-            include[posixpath.relpath(fn.source or "", here)] = True
+    crates, rel_sources, modules, include = sources_of(functions, here)
     handlers = []
     for i, fn in enumerate(functions):
         rel = posixpath.relpath(fn.source or "", here)
@@ -320,6 +305,30 @@ def _private(fn: Function) -> bool:
     """Whether only its own module sees the function (a trait impl's fn is as visible as the trait)."""
     native = fn.native
     return not native.get("trait") and native.get("visibility", "pub").replace(" ", "") in PRIVATE
+
+
+def sources_of(functions: list[Function], here: str, who: str = "Rust provider", caller: str = "the provider"
+               ) -> tuple[dict[str, Crate], list[str], dict[str, str], dict[str, bool]]:
+    """How the functions are reached from the folder ``here``: the crates called through (by name), the files
+    compiled in (relative to ``here``), each file's module name (``src0``...), and whether it needs ``include!``
+    (a private fn). Checks every function first. Also used by c-linker for Rust sources."""
+    rel_sources: list[str] = []
+    crates: dict[str, Crate] = {}
+    for fn in functions:
+        _check(fn, who, caller)
+        crate = crate_of(fn)
+        if crate is not None:
+            _add_crate(crates, crate, fn, who)
+            continue
+        rel = posixpath.relpath(fn.source or "", here)
+        if rel not in rel_sources:
+            rel_sources.append(rel)
+    modules = {rel: f"src{i}" for i, rel in enumerate(rel_sources)}
+    include = {rel: False for rel in rel_sources}
+    for fn in functions:
+        if crate_of(fn) is None and _needs_include(fn):
+            include[posixpath.relpath(fn.source or "", here)] = True
+    return crates, rel_sources, modules, include
 
 
 def _needs_include(fn: Function) -> bool:
