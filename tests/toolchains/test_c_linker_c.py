@@ -7,25 +7,18 @@ textkit library of tests/toolchains/c_provider/ (a header, its implementation, e
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import metropipe, require
+from tests.toolchains.linker_checks import header_compiles_as_c11_and_cpp, run
 
 pytestmark = pytest.mark.toolchain
 HERE = Path(__file__).resolve().parent / "c_provider"
 FUNCTIONS = ["tk_add", "tk_scale", "tk_halve", "tk_divide", "tk_is_even", "tk_greet", "tk_join", "tk_hash",
              "tk_reverse", "tk_parse", "tk_check", "tk_touch", "tk_touches", "tk_twice"]
-
-
-def run(*argv: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=300)
-    if check:
-        assert proc.returncode == 0, f"{argv} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -100,12 +93,7 @@ print(lib.tk_add(40, 2), lib.tk_join(b"a", b"b").decode(), lib.tk_divide(1.0, 0.
 
 
 def test_header_compiles_as_c11_and_cpp(unified: Path) -> None:
-    (unified / "both.c").write_text('#include "libmetropipe.h"\n'
-                                    "int main(void) { return tk_add_metropipe_fingerprint == 0; }\n")
-    run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.c", "-o", "both.o", cwd=unified)
-    shutil.copy(unified / "both.c", unified / "both.cpp")
-    run(require("g++"), "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.cpp", "-o", "bothpp.o",
-        cwd=unified)
+    header_compiles_as_c11_and_cpp(unified, ["libmetropipe.h"], "tk_add_metropipe_fingerprint")
 
 
 def test_generated_c_is_clean(unified: Path) -> None:

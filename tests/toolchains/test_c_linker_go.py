@@ -18,27 +18,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import metropipe, require
+from tests.toolchains.linker_checks import exported, header_compiles_as_c11_and_cpp, intended, run
 
 pytestmark = pytest.mark.toolchain
 HERE = Path(__file__).resolve().parent / "c_linker_go"
 FUNCTIONS = ["Describe", "Add", "Widen", "Negate", "Half", "Scale", "Invert", "Shout", "Reverse", "Keep", "Kept",
              "ParseNumber", "Check", "Isqrt", "Nul", "Garbled", "Touch", "Touches", "initial"]
-
-
-def run(*argv: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=600)
-    if check:
-        assert proc.returncode == 0, f"{argv} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def exported(lib: Path) -> list[str]:
-    out = run(require("nm"), "-D", "--defined-only", lib, cwd=lib.parent).stdout
-    return sorted(line.split()[-1] for line in out.splitlines() if line.strip())
-
-
-def abi(*names: str) -> list[str]:
-    return sorted([*names, *(f"{n}_last_error" for n in names), *(f"{n}_metropipe_fingerprint" for n in names)])
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +40,7 @@ def unified(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_library_exports_only_the_functions(unified: Path) -> None:
-    assert exported(unified / "libmetropipe.so") == abi(*FUNCTIONS)
+    assert exported(unified / "libmetropipe.so") == intended(FUNCTIONS)
     # the build leaves no cgo header, map or temporary beside the library
     assert not [p.name for p in unified.iterdir() if p.name.startswith("libmetropipe.so.")]
 
@@ -141,12 +126,7 @@ print(lib.Add(40, 2), lib.Half(3.0), lib.Invert(False), lib.Negate(7), lib.Shout
 
 
 def test_header_compiles_as_c11_and_cpp(unified: Path) -> None:
-    (unified / "both.c").write_text('#include "libmetropipe.h"\n'
-                                    "int main(void) { return Add_metropipe_fingerprint == 0; }\n")
-    run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.c", "-o", "both.o", cwd=unified)
-    shutil.copy(unified / "both.c", unified / "both.cpp")
-    run(require("g++"), "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.cpp", "-o", "bothpp.o",
-        cwd=unified)
+    header_compiles_as_c11_and_cpp(unified, ["libmetropipe.h"], "Add_metropipe_fingerprint")
 
 
 def test_generated_c_is_clean(unified: Path) -> None:
@@ -171,7 +151,7 @@ def test_namespace_layout_install_and_rebuild_on_change(tmp_path: Path) -> None:
         "Add_go/user0/metropipe_export.go", "Makefile"]
     run("make", "-C", "metropipe/Add", cwd=tmp_path)
     lib = folder / "libAdd.so"
-    assert exported(lib) == abi("Add")
+    assert exported(lib) == intended(["Add"])
     assert not (folder / "libAdd.h").exists()
     call = f"import ctypes; print(ctypes.CDLL({str(lib)!r}).Add(40, 2))"
     assert run(sys.executable, "-c", call, cwd=tmp_path).stdout.strip() == "42"
@@ -202,7 +182,7 @@ def test_flat_layout(tmp_path: Path) -> None:
     # go build -buildmode=c-shared writes a cgo header named after the library: not over ours
     assert (tmp_path / "metropipe" / "libShout.h").read_text() == header
     lib = tmp_path / "metropipe" / "libShout.so"
-    assert exported(lib) == abi("Shout")
+    assert exported(lib) == intended(["Shout"])
     code = (f"import ctypes; lib = ctypes.CDLL({str(lib)!r}); lib.Shout.restype = ctypes.c_char_p; "
             "print(lib.Shout(b'go').decode())")
     assert run(sys.executable, "-c", code, cwd=tmp_path).stdout.strip() == "GO!"
@@ -216,7 +196,7 @@ def test_metropipe_build_makes_the_library(tmp_path: Path) -> None:
                                              'targets = ["c-linker"]\n')
     metropipe("build", cwd=tmp_path)
     lib = tmp_path / "metropipe" / "Widen" / "libWiden.so"
-    assert exported(lib) == abi("Widen")
+    assert exported(lib) == intended(["Widen"])
     code = f"import ctypes; lib = ctypes.CDLL({str(lib)!r}); lib.Widen.restype = ctypes.c_int64; print(lib.Widen(21))"
     assert run(sys.executable, "-c", code, cwd=tmp_path).stdout.strip() == "42"
 
@@ -259,7 +239,7 @@ def test_library_builds_inside_the_module(tmp_path: Path) -> None:
     proc = _go_make("-f", "libmetropipe.mk", cwd=module)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lib = module / "libmetropipe.so"
-    assert exported(lib) == abi("Total", "discount")
+    assert exported(lib) == intended(["Total", "discount"])
     code = f"""
 import ctypes, json
 lib = ctypes.CDLL({str(lib)!r})

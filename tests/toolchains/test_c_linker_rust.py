@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import metropipe, require
+from tests.toolchains.linker_checks import exported, header_compiles_as_c11_and_cpp, intended, run
 
 pytestmark = pytest.mark.toolchain
 HERE = Path(__file__).resolve().parent / "c_linker_rust"
@@ -26,23 +26,6 @@ FUNCTIONS = ["add", "widen", "halve", "hypot", "negate", "greet", "shout", "sign
              "nothing", "mix", "chars", "start"]
 # hypot is a C library name: the header spells it hypot_ (and says so)
 SYMBOLS = ["hypot_" if f == "hypot" else f for f in FUNCTIONS]
-
-
-def run(*argv: str | Path, cwd: Path, check: bool = True, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=600, env=env)
-    if check:
-        assert proc.returncode == 0, f"{argv} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
-def exported(lib: Path) -> list[str]:
-    out = run(require("nm"), "-D", "--defined-only", lib, cwd=lib.parent).stdout
-    return sorted(line.split()[-1] for line in out.splitlines() if line.strip())
-
-
-def intended(names: list[str]) -> list[str]:
-    return sorted([*names, *(f"{n}_last_error" for n in names), *(f"{n}_metropipe_fingerprint" for n in names)])
 
 
 @pytest.fixture(scope="module")
@@ -175,12 +158,7 @@ print(lib.add(40, 2), lib.greet("w\\u00f6rld".encode()).decode(), lib.negate(Fal
 
 
 def test_header_compiles_as_c11_and_cpp(unified: Path) -> None:
-    (unified / "both.c").write_text('#include "libmetropipe.h"\n'
-                                    "int main(void) { return add_metropipe_fingerprint == 0; }\n")
-    run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.c", "-o", "both.o", cwd=unified)
-    shutil.copy(unified / "both.c", unified / "both.cpp")
-    run(require("g++"), "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.cpp", "-o", "bothpp.o",
-        cwd=unified)
+    header_compiles_as_c11_and_cpp(unified, ["libmetropipe.h"], "add_metropipe_fingerprint")
 
 
 def test_generated_rust_is_warning_free(unified: Path) -> None:

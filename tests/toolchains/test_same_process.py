@@ -14,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains.linker_checks import header_compiles_as_c11_and_cpp, run
 
 pytestmark = pytest.mark.toolchain
 FIXTURES = ROOT / "tests" / "fixtures" / "same_process"
 ALL = ["describe", "twice", "widen", "halve", "scale", "negate", "repeat", "fail", "too_big", "record"]
-
-
-def run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None, check: bool = True
-        ) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([str(a) for a in argv], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
-    if check:
-        assert proc.returncode == 0, f"{argv} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +98,7 @@ print(lib.twice(21), lib.scale(2.0), lib.fail(b"no"), lib.fail_last_error().deco
 
 
 def test_header_compiles_as_c11_and_cpp(unified: Path) -> None:
-    (unified / "both.c").write_text('#include "libmetropipe.h"\n#include "metropipe_registry.h"\nint main(void) '
-                                    "{ return twice_metropipe_fingerprint == 0; }\n")
-    run("gcc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.c", "-o", "both.o", cwd=unified)
-    shutil.copy(unified / "both.c", unified / "both.cpp")
-    run(require("g++"), "-std=c++17", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "both.cpp", "-o", "bothpp.o",
-        cwd=unified)
+    header_compiles_as_c11_and_cpp(unified, ["libmetropipe.h", "metropipe_registry.h"], "twice_metropipe_fingerprint")
 
 
 def test_generated_c_is_clean(unified: Path) -> None:
