@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Round-trip latency of a Bash client calling add(int32, int32) -> int32 (through `metropipe proxy`).
+# Round-trip latency of a Bash client calling add(int32, int32) -> int32 (through the native proxy,
+# or `metropipe proxy` with METROPIPE_NATIVE=0).
 #
 # Run against a generated stub (OUT holds metropipe/add/stub.sh), with a provider of add
 # serving the channel and `metropipe` on PATH (or METROPIPE_COMMAND="python3 -m metropipe"):
 #     bash bench/bash_client.sh OUT N GAP_US
 # makes N calls `add i 1`, checking each result, GAP_US microseconds apart (a sleep: at these
 # latencies a busy wait would measure nothing more), and prints {"p50_us": ..., "p99_us": ...,
-# "n": N} on stdout. Each call is timed with $EPOCHREALTIME (microseconds). Exit status 1 on
-# any failed or wrong call, 2 on bad arguments.
+# "n": N} on stdout. Each call is timed with $EPOCHREALTIME (microseconds). One untimed call first
+# finds (or builds) the native proxy, as a script's first call does. Exit status 1 on any failed
+# or wrong call, 2 on bad arguments.
 set -u
 
 usage() {
@@ -27,6 +29,10 @@ now_us() {
     now=$(( 10#$t ))
 }
 
+if ! add 0 0 >/dev/null; then # untimed, in this shell: the proxy it finds is kept for the calls below
+    echo "bash_client: the first call failed ($(metropipe_error_kind $?))" >&2
+    exit 1
+fi
 samples=()
 for (( i = 0; i < n; i++ )); do
     a=$(( i % 1000000 ))

@@ -4,7 +4,9 @@ Measures, in one run on one machine (compare ratios, not absolutes):
   - Python client -> Python provider, back to back and with 1 ms gaps; back to back again
     with both sides on the runtime's ctypes fallback (METROPIPE_NATIVE=0, a second
     provider on its own channel folder), and the native helper's first-use build time;
-  - C client -> Python provider, the same (needs gcc and bench/c_client.c);
+  - C client -> Python provider, the same (needs gcc and bench/c_client.c), and every other
+    language's client whose toolchain is installed; Bash through the native proxy and, back to
+    back only, through the Python one (METROPIPE_NATIVE=0);
   - a Unix domain socket ping-pong between two Python processes, as a baseline;
   - the idle Python provider's CPU use over 5 s.
 
@@ -99,14 +101,19 @@ CLIENTS: dict[str, dict[str, list]] = {
                "run": ["mono", "{work}/client.exe"]},
     "js": {"tools": ["node", "gcc"], "build": [], "run": ["node", "{bench}/js_client.js", "{stubs}"]},
     "ruby": {"tools": ["ruby"], "build": [], "run": ["ruby", "{bench}/ruby_client.rb", "{stubs}"]},
-    # each call starts `metropipe proxy`, a Python process: a few calls are enough
-    "bash": {"tools": ["bash"], "build": [], "run": ["bash", "{bench}/bash_client.sh", "{stubs}"],
-             "max_calls": [40, 20]},
+    # each call forks the native proxy (a few ms): a few thousand calls are enough
+    "bash": {"tools": ["bash", "gcc"], "build": [], "run": ["bash", "{bench}/bash_client.sh", "{stubs}"],
+             "max_calls": [2000, 500]},
+    # the same stub on the Python proxy: each call starts a Python process, a few calls are enough
+    "bash_python": {"tools": ["bash"], "build": [], "run": ["bash", "{bench}/bash_client.sh", "{stubs}"],
+                    "target": "bash", "env": {"METROPIPE_NATIVE": "0"}, "max_calls": [40, 0]},
 }
 
 
 LANGUAGES = {"c": "C", "go": "Go", "rust": "Rust", "java": "Java", "csharp": "C#", "js": "JavaScript",
-             "ruby": "Ruby", "bash": "Bash"}
+             "ruby": "Ruby", "bash": "Bash", "bash_python": "Bash"}
+# what a row adds after "back to back" when a language is measured more than one way
+VARIANTS = {"bash_python": ", Python proxy (METROPIPE_NATIVE=0)"}
 
 
 def percentiles(samples_ns: list[int]) -> dict[str, float]:
@@ -181,8 +188,9 @@ def main() -> int:
     env = {**os.environ, "METROPIPE_DIR": str(shm), "PYTHONPATH": str(ROOT)}
     (work / "services.py").write_text(SOURCE)
     clients = {key: recipe for key, recipe in CLIENTS.items() if all(shutil.which(t) for t in recipe["tools"])}
+    targets = dict.fromkeys(recipe.get("target", key) for key, recipe in clients.items())
     subprocess.run([sys.executable, "-m", "metropipe", "export", "add", "services.py", "--target", "python",
-                    *clients, "-q"], cwd=work, env=env, check=True)
+                    *targets, "-q"], cwd=work, env=env, check=True)
     provider = subprocess.Popen([sys.executable, str(work / "metropipe/add/provider.py")], env=env,
                                 stderr=subprocess.PIPE, text=True)
     assert provider.stderr is not None
@@ -225,8 +233,10 @@ def main() -> int:
             limits = recipe.get("max_calls", [args.calls, args.gap_calls])
             for gap, label in ((0, f"{key}_to_python"), (1000, f"{key}_to_python_1ms_gap")):
                 n = min(args.calls, limits[0]) if gap == 0 else min(args.gap_calls, limits[1])
-                out = subprocess.run([*fill(recipe["run"]), str(n), str(gap)], env=env, capture_output=True,
-                                     text=True, check=True, cwd=scratch)
+                if n == 0:
+                    continue
+                out = subprocess.run([*fill(recipe["run"]), str(n), str(gap)], env={**env, **recipe.get("env", {})},
+                                     capture_output=True, text=True, check=True, cwd=scratch)
                 results[label] = json.loads(out.stdout)
         time.sleep(0.5)  # let the provider fall asleep before measuring idleness
         before = cpu_seconds(provider.pid)
@@ -248,10 +258,11 @@ def main() -> int:
         rows = [("python_to_python", "Python client -> Python provider, back to back"),
                 ("python_to_python_ctypes", "Python client -> Python provider, back to back, ctypes fallback "
                                             "(METROPIPE_NATIVE=0, both sides)")]
-        rows += [(f"{k}_to_python", f"{LANGUAGES.get(k, k)} client -> Python provider, back to back")
-                 for k in CLIENTS]
+        rows += [(f"{k}_to_python", f"{LANGUAGES.get(k, k)} client -> Python provider, back to back"
+                  f"{VARIANTS.get(k, '')}") for k in CLIENTS]
         rows += [("python_to_python_1ms_gap", "Python -> Python, 1 ms between calls")]
-        rows += [(f"{k}_to_python_1ms_gap", f"{LANGUAGES.get(k, k)} -> Python, 1 ms between calls") for k in CLIENTS]
+        rows += [(f"{k}_to_python_1ms_gap", f"{LANGUAGES.get(k, k)} -> Python, 1 ms between calls{VARIANTS.get(k, '')}")
+                 for k in CLIENTS]
         rows += [("unix_socket_python", "baseline: Unix domain socket, Python <-> Python")]
         for key, label in rows:
             r = results.get(key)

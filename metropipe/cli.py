@@ -58,13 +58,18 @@ def _parser() -> argparse.ArgumentParser:
                                    "bash stub uses it). Without --fingerprint the channel is raw. Exit status: 0 "
                                    "ok, 1 the function raised, 2 bad usage or argument (nothing sent), 4 layout "
                                    "mismatch, 5 bad request, 6 bad result, 7 the provider died, 8 channel file "
-                                   "refused, 9 bad response, 124 timeout; the message goes to stderr.")
-    x.add_argument("channel")
+                                   "refused, 9 bad response, 124 timeout; the message goes to stderr. The bash "
+                                   "stubs run the native proxy (--native-path), which behaves the same.")
+    x.add_argument("channel", nargs="?")
     x.add_argument("--fingerprint", metavar="HEX", help="the caller's layout fingerprint (default: raw channel)")
     x.add_argument("--capacity", metavar="N", help="payload bytes the layout needs (default 4096)")
     x.add_argument("--timeout", metavar="S", help="seconds to wait (default $METROPIPE_TIMEOUT, else 5)")
     x.add_argument("--signature", metavar="SIG",
                    help="the canonical signature the request was laid out for (named in a layout mismatch)")
+    x.add_argument("--native-path", action="store_true",
+                   help="print the path of the native proxy (same options and exit statuses, no Python start-up), "
+                        "building it with the C compiler on first use; print nothing when it cannot be built")
+    x.set_defaults(proxy_parser=x)
     _add_build_commands(sub)
     p.add_argument("--make-include", action="store_true", help="print the path of metropipe.mk (for a Makefile's "
                    "include) and exit")
@@ -169,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Lean: a shell script pays this start-up on every call, so nothing of the generator loads.
         from metropipe import proxy
 
+        if args.native_path:
+            return proxy.run_native_path()
+        if args.channel is None:
+            args.proxy_parser.error("the following arguments are required: channel")
         return proxy.run(args.channel, args.fingerprint, args.capacity, args.timeout, args.signature)
 
     from metropipe.errors import UserError

@@ -1,6 +1,7 @@
 """``metropipe proxy``: one call over a channel as a filter, for languages that cannot map a file.
 
     metropipe proxy CHANNEL [--fingerprint HEX] [--capacity N] [--timeout S] [--signature SIG] < request > response
+    metropipe proxy --native-path
 
 The request payload (spec/wire.md section 3, already laid out by the caller, e.g. the
 generated ``stub.sh``) is read from stdin, posted on CHANNEL with the spec's call
@@ -27,10 +28,20 @@ Exit status (stable: stub.sh and scripts rely on it); the message is one line on
     130  interrupted
     141  stdout was closed before the response was written (SIGPIPE's status)
 
-This module imports only :mod:`metropipe.runtime.shm` (standard library, ctypes and
-libatomic, and the wire constants of :mod:`metropipe.layout`): a Bash caller pays
-Python's start-up on every call, so nothing else loads (``cli`` imports this module
-only for the ``proxy`` command).
+The native proxy: ``metropipe proxy --native-path`` prints the path of a compiled program with
+exactly this command line, streams, exit statuses and messages (``metropipe-proxy-<hash>-<machine>``,
+the C client runtime of the ``c`` target plus a ``main``, rendered from
+``metropipe/targets/c/templates/proxy.c.j2``), building it with the system C compiler on first use
+into the cache the Python runtime's fast path uses (``$METROPIPE_ADDON_DIR`` or
+``~/.cache/metropipe``). It prints nothing (and exits 0) when it cannot: no compiler, or
+``METROPIPE_NATIVE=0``; with ``METROPIPE_NATIVE=1`` that is a CHANNEL error (exit 8) saying why.
+The Bash stubs run the native program for each call (a few milliseconds, not a Python start-up).
+
+A call through this module imports only :mod:`metropipe.runtime.shm` (standard library,
+ctypes and libatomic, and the wire constants of :mod:`metropipe.layout`): a caller without
+the native proxy pays Python's start-up on every call, so nothing else loads (``cli``
+imports this module only for the ``proxy`` command). Only ``--native-path`` renders the C
+source (the generator's templates), once per shell at most.
 """
 
 from __future__ import annotations
@@ -143,6 +154,84 @@ def call(channel: str, request: bytes, *, fingerprint: str | None = None, capaci
         raise _failure(e) from None
     except OSError as e:  # mmap and the like, past the checks of shm's channel file
         raise ProxyFailure(EXIT_CHANNEL, f"{shm.channel_path(channel)}: {e.strerror or e}") from None
+
+
+NATIVE_PREFIX = "metropipe-proxy-"
+
+
+def native_stem(source: str | None = None) -> str:
+    """The native proxy's file name in the cache, less ``-<machine>``: a hash of its C source. The Bash stubs
+    hold it and add ``-$HOSTTYPE``, so they find the program without asking Python."""
+    import hashlib
+
+    if source is None:
+        from metropipe.targets import c
+
+        source = c.proxy_source()
+    return f"{NATIVE_PREFIX}{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+
+
+def native_name(source: str | None = None) -> str:
+    """The native proxy's file name in the cache."""
+    return f"{native_stem(source)}-{os.uname().machine}"
+
+
+def native_path(force: bool = False) -> tuple[str | None, str]:
+    """The native proxy, built on first use: its path and "", or None and why it is unavailable."""
+    from metropipe.runtime import shm
+    from metropipe.targets import c
+
+    if not sys.platform.startswith("linux"):
+        return None, "it needs Linux (the futex system call)"
+    source = c.proxy_source()
+    return shm.cached_build(source, native_name(source), _build_native, force)
+
+
+def _build_native(source: str, target: str) -> str:
+    """Compile the native proxy into ``target`` and check that it runs (a cache on a noexec mount would
+    fail every call); "" or the problem, with nothing left at ``target``."""
+    import subprocess
+
+    from metropipe.runtime import shm
+
+    problem = shm.compile_c(source, target, ["-O2", "-pthread"])
+    if problem:
+        return problem
+    try:
+        proc = subprocess.run([target, "--native-path"], capture_output=True, text=True, timeout=30, check=False)
+        ok = proc.returncode == 0 and proc.stdout.strip() != ""
+        problem = "" if ok else f"built, but it does not run: exit status {proc.returncode} {proc.stderr.strip()}"
+    except (OSError, subprocess.SubprocessError) as e:
+        problem = f"built, but it does not run: {e}"
+    if problem:
+        try:
+            os.unlink(target)
+        except OSError:
+            pass
+    return problem
+
+
+def run_native_path() -> int:
+    """``metropipe proxy --native-path``: print the native proxy's path, or nothing (see the module docstring)."""
+    mode = os.environ.get("METROPIPE_NATIVE", "")
+    try:
+        if mode not in ("", "0", "1"):
+            raise ProxyFailure(EXIT_ARGUMENT, f"METROPIPE_NATIVE={mode!r}: use 0 (never the native proxy), 1 "
+                                              "(require it) or leave it unset")
+        if mode == "0":
+            return EXIT_OK
+        path, why = native_path(force=mode == "1")
+        if path is None:
+            if mode == "1":
+                raise ProxyFailure(EXIT_CHANNEL, f"METROPIPE_NATIVE=1, but the native proxy is unavailable: {why}")
+            return EXIT_OK
+    except ProxyFailure as e:
+        print(f"metropipe proxy: {e.kind}: {e}", file=sys.stderr)
+        return e.status
+    except Exception:  # never a traceback: without the native proxy the Python one still works
+        return EXIT_OK
+    print(path)
+    return EXIT_OK
 
 
 def _failure(e: Exception) -> ProxyFailure:

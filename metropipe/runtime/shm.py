@@ -282,8 +282,26 @@ def _native_module(force: bool) -> tuple[Any, str]:
 def _load_native(source: str, key: str, suffix: str, force: bool) -> tuple[Any, str]:
     import importlib.machinery
 
+    path, problem = cached_build(source, f"{_NATIVE_NAME}-{key}{suffix}", _compile_native, force)
+    if path is None:
+        return None, problem
+    try:
+        loader = importlib.machinery.ExtensionFileLoader(_NATIVE_NAME, path)
+        module = loader.create_module(importlib.machinery.ModuleSpec(_NATIVE_NAME, loader, origin=path))
+        loader.exec_module(module)
+    except (ImportError, OSError) as e:  # any failure means: use ctypes
+        return None, f"cannot load {path}: {e} (delete it to build it again)"
+    return module, ""
+
+
+def cached_build(source: str, name: str, build: Callable[[str, str], str], force: bool) -> tuple[str | None, str]:
+    """The file ``name`` in the per-user cache (``$METROPIPE_ADDON_DIR`` or ``~/.cache/metropipe``, a folder
+    only this user can write), made from the C ``source`` by ``build(source, temp_then_target)`` the first
+    time; returns its path and "", or None and why it is unavailable. A failed build is remembered in
+    ``name.failed`` (not retried unless ``force``). Shared by the Python runtime's fast path and the
+    native ``metropipe proxy``; ``name`` holds a hash of the source, so a new source is a new file."""
     folder = _addon_folder()
-    path = os.path.join(folder, f"{_NATIVE_NAME}-{key}{suffix}")
+    path = os.path.join(folder, name)
     failed = path + ".failed"
     if not _own_folder(folder, create=True):
         return None, f"no folder to cache it in: {folder} (set {ADDON_DIR_ENV} to a folder only you can write)"
@@ -295,7 +313,7 @@ def _load_native(source: str, key: str, suffix: str, force: bool) -> tuple[Any, 
             except OSError:
                 why = "unknown"
             return None, f"building it failed before ({why}); delete {failed} or set {NATIVE_ENV}=1 to try again"
-        problem = _compile_native(source, path)
+        problem = build(source, path)
         if problem:
             _write_atomically(failed, problem + "\n")
             return None, problem
@@ -304,14 +322,8 @@ def _load_native(source: str, key: str, suffix: str, force: bool) -> tuple[Any, 
     except OSError as e:
         return None, f"{path}: {e.strerror}"
     if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
-        return None, f"{path}: not a regular file of this user, or writable by others; refusing to load it"
-    try:
-        loader = importlib.machinery.ExtensionFileLoader(_NATIVE_NAME, path)
-        module = loader.create_module(importlib.machinery.ModuleSpec(_NATIVE_NAME, loader, origin=path))
-        loader.exec_module(module)
-    except (ImportError, OSError) as e:  # any failure means: use ctypes
-        return None, f"cannot load {path}: {e} (delete it to build it again)"
-    return module, ""
+        return None, f"{path}: not a regular file of this user, or writable by others; refusing to use it"
+    return path, ""
 
 
 def _write_atomically(path: str, text: str) -> None:
@@ -325,10 +337,7 @@ def _write_atomically(path: str, text: str) -> None:
 
 
 def _compile_native(source: str, target: str) -> str:
-    """Build ``source`` into ``target`` (temp file + rename: concurrent first uses are safe); "" or the problem."""
-    import shlex
-    import shutil
-    import subprocess
+    """Build the Python extension ``source`` into ``target``; "" or the problem."""
     import sysconfig
 
     paths = sysconfig.get_paths()
@@ -336,6 +345,17 @@ def _compile_native(source: str, target: str) -> str:
     if not os.path.isfile(os.path.join(include, "Python.h")):
         return f"Python's headers are not installed (no {os.path.join(include, 'Python.h')}; Debian/Ubuntu: " \
                "apt install python3-dev)"
+    platinclude = paths.get("platinclude", include)
+    return compile_c(source, target, ["-shared", "-fPIC", "-O2", "-I", include, "-I", platinclude])
+
+
+def compile_c(source: str, target: str, flags: list[str]) -> str:
+    """Compile C ``source`` with ``flags`` into ``target`` with $CC, else cc, gcc or clang (temp file +
+    rename: concurrent first uses are safe); "" or the problem."""
+    import shlex
+    import shutil
+    import subprocess
+
     cc_env = os.environ.get("CC", "").strip()
     compilers = [shlex.split(cc_env)] if cc_env else [["cc"], ["gcc"], ["clang"]]
     temp = f"{target}.{os.getpid()}.tmp"
@@ -343,8 +363,7 @@ def _compile_native(source: str, target: str) -> str:
     for cc in compilers:
         if not cc or shutil.which(cc[0]) is None:
             continue
-        argv = [*cc, "-shared", "-fPIC", "-O2", "-I", include, "-I", paths.get("platinclude", include),
-                "-o", temp, "-x", "c", "-"]
+        argv = [*cc, *flags, "-o", temp, "-x", "c", "-"]
         try:
             proc = subprocess.run(argv, input=source, capture_output=True, text=True, timeout=120, check=False)
         except (OSError, subprocess.SubprocessError) as e:
@@ -353,7 +372,7 @@ def _compile_native(source: str, target: str) -> str:
         if proc.returncode == 0:
             try:
                 os.chmod(temp, 0o700)
-                os.replace(temp, target)  # atomic: a concurrent first use loads one or the other, both whole
+                os.replace(temp, target)  # atomic: a concurrent first use gets one or the other, both whole
                 return ""
             except OSError as e:
                 problem = f"cannot write {target}: {e.strerror}"

@@ -59,6 +59,7 @@ def test_roundtrip_bench_measures_every_client() -> None:
     for client in ("Python", "C", "Go", "Rust", "Java", "C#", "JavaScript", "Ruby", "Bash"):
         assert f"{client} client -> Python provider, back to back" in table
         assert f"{client} -> Python, 1 ms between calls" in table
+    assert "Bash client -> Python provider, back to back, Python proxy (METROPIPE_NATIVE=0)" in table
     assert "baseline: Unix domain socket, Python <-> Python" in table
     assert ("Python client -> Python provider, back to back, ctypes fallback (METROPIPE_NATIVE=0, both sides)"
             in table)

@@ -12,6 +12,11 @@
    killed mid-call, concurrent client processes, raw bytes through stdin and stdout;
 5. the matrix client (tests/matrix/clients/bash) and the benchmark client (bench/bash_client.sh),
    and ``metropipe proxy``'s round-trip time.
+
+Every test that makes a call runs twice (the ``proxy_kind`` fixture): through the native proxy
+(METROPIPE_NATIVE=1: the compiled ``metropipe proxy``, built once into a private cache) and through
+the Python one (METROPIPE_NATIVE=0); the stub must behave the same either way.
+tests/toolchains/test_native_proxy.py compares the two proxies directly.
 """
 
 from __future__ import annotations
@@ -68,9 +73,14 @@ def generate(out: Path, functions: list[Function], mode: str = "namespace", reco
     return written
 
 
+# What the proxy_kind fixture sets for the stubs (never in this process: its own runtime is unaffected).
+PROXY_ENV: dict[str, str] = {}
+PROXY_KINDS = ("native", "python")
+
+
 def env(**extra: str) -> dict[str, str]:
-    """The stubs run this checkout's CLI as `python -m metropipe`."""
-    e = {**os.environ, "METROPIPE_COMMAND": f"{sys.executable} -m metropipe", **extra}
+    """The stubs run this checkout's CLI as `python -m metropipe` (and the proxy ``proxy_kind`` chose)."""
+    e = {**os.environ, "METROPIPE_COMMAND": f"{sys.executable} -m metropipe", **PROXY_ENV, **extra}
     e["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return e
 
@@ -122,6 +132,41 @@ def vector_function(vec: dict[str, Any]) -> Function:
     return fn(name, [(p["name"], T(p["type"])) for p in vec["params"]], result)
 
 
+@pytest.fixture(scope="session")
+def addon_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private cache for the native proxy, built once per session (and a proof that it builds)."""
+    require("cc")
+    folder = tmp_path_factory.mktemp("addon")
+    folder.chmod(0o700)
+    proc = subprocess.run([sys.executable, "-m", "metropipe", "proxy", "--native-path"], capture_output=True, text=True,
+                          env=env(METROPIPE_ADDON_DIR=str(folder), METROPIPE_NATIVE="1"), timeout=300)
+    assert proc.returncode == 0 and proc.stdout.startswith(str(folder)), proc.stderr
+    return folder
+
+
+@pytest.fixture(params=PROXY_KINDS)
+def proxy_kind(request: pytest.FixtureRequest, addon_dir: Path) -> Iterator[str]:
+    """The stubs' calls go through the native proxy (required: a failed build fails the test), then
+    through the Python one."""
+    PROXY_ENV.clear()
+    PROXY_ENV.update({"METROPIPE_ADDON_DIR": str(addon_dir), "METROPIPE_NATIVE": "1" if request.param == "native"
+                      else "0"})
+    try:
+        yield request.param
+    finally:
+        PROXY_ENV.clear()
+
+
+def proxy_command(kind: str, addon_dir: Path) -> list[str]:
+    """The proxy program itself, as the stubs run it."""
+    if kind == "python":
+        return [sys.executable, "-m", "metropipe", "proxy"]
+    proc = subprocess.run([sys.executable, "-m", "metropipe", "proxy", "--native-path"], capture_output=True, text=True,
+                          env=env(METROPIPE_ADDON_DIR=str(addon_dir), METROPIPE_NATIVE="1"), timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return [proc.stdout.strip()]
+
+
 class FakeProvider:
     """A provider in a thread of this process that answers every request with a fixed response."""
 
@@ -155,7 +200,7 @@ class FakeProvider:
 
 
 @pytest.mark.parametrize("path", VECTORS, ids=lambda p: p.stem)
-def test_golden_vector(path: Path, tmp_path: Path, shm_dir: Path) -> None:
+def test_golden_vector(path: Path, tmp_path: Path, shm_dir: Path, proxy_kind: str) -> None:
     vec = json.loads(path.read_text(encoding="utf-8"))
     function = vector_function(vec)
     generate(tmp_path, [function])
@@ -331,7 +376,7 @@ def test_shellcheck_passes(all_stubs: Path) -> None:
         assert subprocess.run([require("bash"), "-n", str(file)]).returncode == 0
 
 
-def test_stubs_source_together_and_time_out_without_provider(all_stubs: Path, shm_dir: Path) -> None:
+def test_stubs_source_together_and_time_out_without_provider(all_stubs: Path, shm_dir: Path, proxy_kind: str) -> None:
     calls = [("", "every", "1 2 1.5 2.5 true t 01"), ("", "add", "1 2"), ("", "greet", "$'\\xc3\\xbc'"),
              ("", "notify", "h"), ("", "ping", ""), ("", "blob_of", "3"), ("printf x | ", "echo_", ""),
              ("", "many", "1 2 3 4 5 6 7 8 9 10 11 12")]
@@ -353,7 +398,7 @@ def test_paths_by_mode_and_determinism() -> None:
     assert text.startswith(f"# {HEADER}\n# metropipe-unified: [1]\n")
 
 
-def test_names_are_escaped(tmp_path: Path, shm_dir: Path) -> None:
+def test_names_are_escaped(tmp_path: Path, shm_dir: Path, proxy_kind: str) -> None:
     functions = [fn("read", [("x", T.INT32)], T.INT32), fn("test", [], T.VOID), fn("metropipe_error_kind", [], T.VOID),
                  fn("od", [], T.INT32), Function(name="echo", raw=True), fn("if", [], T.VOID)]
     assert [bash_target.public_name(f.name) for f in functions] == ["read_", "test_", "fn_metropipe_error_kind", "od_",
@@ -430,19 +475,23 @@ def test_int64_extremes_and_leading_zeros(offline: Path, tmp_path: Path) -> None
 
 
 class BashClient(channel_semantics.ChannelClient):
-    """``add [--timeout S] 1 2`` from the sourced stub, which pipes the request through ``metropipe proxy``.
+    """``add [--timeout S] 1 2`` from the sourced stub, which pipes the request through the proxy
+    (the native one or the Python one: the ``proxy_kind`` fixture runs both).
 
     The stub reports an error as an exit status and one stderr line ``metropipe proxy: KIND: message``;
     both are checked here and mapped back onto the wire code. It reports no time of its own: ``us``
-    is the wall clock around the whole command (bash, then the proxy's Python start).
+    is the wall clock around the whole command (bash, then the proxy's start).
     """
 
-    # the proxy (the Python runtime) opens the channel: only what the stub itself decides is tested here
-    scenarios = frozenset({"timeout_without_provider", "timeout_from_environment"})
+    scenarios = channel_semantics.COMMON | {"lock_held_by_a_live_caller_times_out",
+                                            "busy_state_of_a_live_provider_times_out_waiting"}
     kinds = channel_semantics.Kinds(timeout="TIMEOUT", argument="ARGUMENT", channel="CHANNEL")
     timeout_us = (200_000, 5_000_000)
     env_timeout_us = (150_000, 5_000_000)
-    bad_env_timeouts = ("soon",)
+    # refused at once: well within the timeout, even with the Python proxy's start-up on a busy machine
+    symlink_timeout_ms = 5_000
+    symlink_max_us = 3_000_000
+    busy_status_mask = layout.STATE_MASK  # the waiter's SLEEPER may stay
     CODES: ClassVar[dict[int, int]] = {124: 16, proxy.EXIT_ARGUMENT: 17, proxy.EXIT_CHANNEL: 18}
     stub_env = staticmethod(env)  # (the module's env(); ``env`` below is the call's extra variables)
 
@@ -464,17 +513,63 @@ class BashClient(channel_semantics.ChannelClient):
 
 
 @pytest.fixture
-def channel_client(offline: Path, shm_dir: Path) -> BashClient:
+def channel_client(offline: Path, shm_dir: Path, proxy_kind: str) -> BashClient:
     return BashClient(offline)
 
 
 TestChannelSemantics = channel_semantics.suite(BashClient)
 
 
-def test_proxy_options_and_exit_statuses(offline: Path, tmp_path: Path, shm_dir: Path) -> None:
+def test_which_proxy_the_stub_runs(offline: Path, shm_dir: Path, tmp_path: Path, addon_dir: Path) -> None:
+    """The native proxy from the cache without asking Python (in a subshell too); METROPIPE_PROXY;
+    METROPIPE_NATIVE=0, 1 and bad values; no compiler: the Python proxy, silently, and only one question."""
+    stub = str(offline / "metropipe" / "add" / "stub.sh")
+    script = ('source "$1"; add --timeout 0.02 1 2; echo "$?"; (add --timeout 0.02 1 2); echo "$?"; '
+              'echo "${__metropipe_proxy[*]}"')
+    native = proxy_command("native", addon_dir)[0]
+    # found in the cache: `false` as the metropipe command proves nothing else ran
+    proc = sh(script, stub, environ=env(METROPIPE_ADDON_DIR=str(addon_dir), METROPIPE_COMMAND="false"))
+    assert proc.stdout.decode().split("\n")[:3] == ["124", "124", native], proc.stderr
+    assert proc.stderr.decode().count("no provider is serving it") == 2
+    # METROPIPE_PROXY wins over everything
+    proc = sh(script, stub, environ=env(METROPIPE_PROXY=native, METROPIPE_NATIVE="0", METROPIPE_COMMAND="false"))
+    assert proc.stdout.decode().split("\n")[:3] == ["124", "124", native], proc.stderr
+    # METROPIPE_NATIVE=0: the Python proxy
+    proc = sh(script, stub, environ=env(METROPIPE_ADDON_DIR=str(addon_dir), METROPIPE_NATIVE="0"))
+    assert proc.stdout.decode().split("\n")[:3] == ["124", "124", f"{sys.executable} -m metropipe proxy"]
+    proc = sh('source "$1"; add 1 2', stub, environ=env(METROPIPE_NATIVE="yes"))
+    assert (proc.returncode, proc.stderr.decode()) == (2, "add: ARGUMENT: METROPIPE_NATIVE='yes': use 0 (never the "
+                                                          "native proxy), 1 (require it) or leave it unset\n")
+    # no compiler: the Python proxy, silently; the failure is remembered, so a subshell does not ask again
+    empty = tmp_path / "empty"
+    empty.mkdir(mode=0o700)
+    log = tmp_path / "asked"
+    asking = tmp_path / "asking.sh"
+    asking.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{sys.executable}" -m metropipe "$@"\n')
+    asking.chmod(0o700)
+    proc = sh(script, stub, environ=env(METROPIPE_ADDON_DIR=str(empty), CC="false", METROPIPE_COMMAND=str(asking)))
+    assert proc.stdout.decode().split("\n")[:3] == ["124", "124", f"{asking} proxy"], proc.stderr
+    assert proc.stderr.decode().count("no provider is serving it") == 2 and "native" not in proc.stderr.decode()
+    assert log.read_text().splitlines() == ["proxy --native-path", "proxy add --fingerprint "
+                                            f"{layout.compute(ADD).fingerprint_hex} --capacity 1024 --signature "
+                                            "add(int32,int32)->int32 --timeout 0.02"] * 1 + [
+        "proxy add --fingerprint " f"{layout.compute(ADD).fingerprint_hex} --capacity 1024 --signature "
+        "add(int32,int32)->int32 --timeout 0.02"]
+    # ... unless METROPIPE_NATIVE=1 requires it: then the call fails, saying why
+    proc = sh('source "$1"; add 1 2', stub, environ=env(METROPIPE_ADDON_DIR=str(empty), CC="false",
+                                                         METROPIPE_NATIVE="1"))
+    assert proc.returncode == 8, proc.stderr
+    assert proc.stderr.decode().startswith("metropipe proxy: CHANNEL: METROPIPE_NATIVE=1, but the native proxy is "
+                                           "unavailable: false exited 1")
+
+
+@pytest.mark.parametrize("kind", PROXY_KINDS)
+def test_proxy_options_and_exit_statuses(offline: Path, tmp_path: Path, shm_dir: Path, kind: str,
+                                         addon_dir: Path) -> None:
+    command = proxy_command(kind, addon_dir)
+
     def run(*args: str, data: bytes = b"") -> tuple[int, bytes, str]:
-        p = subprocess.run([sys.executable, "-m", "metropipe", "proxy", *args], input=data, capture_output=True,
-                           env=env(), timeout=60)
+        p = subprocess.run([*command, *args], input=data, capture_output=True, env=env(), timeout=60)
         return p.returncode, p.stdout, p.stderr.decode()
 
     assert run("bad/name") == (2, b"", "metropipe proxy: ARGUMENT: invalid channel name 'bad/name': use letters, "
@@ -501,13 +596,14 @@ def test_proxy_options_and_exit_statuses(offline: Path, tmp_path: Path, shm_dir:
                                             "TIMEOUT", "INTERRUPTED", "BROKEN_PIPE", "UNKNOWN"]
 
 
-def test_proxy_is_binary_safe_and_lean(tmp_path: Path, shm_dir: Path) -> None:
+@pytest.mark.parametrize("kind", PROXY_KINDS)
+def test_proxy_is_binary_safe_and_lean(tmp_path: Path, shm_dir: Path, kind: str, addon_dir: Path) -> None:
+    command = proxy_command(kind, addon_dir)
     echo = Function(name="x", raw=True)
     data = bytes(range(256)) * 16
     fake = FakeProvider(echo, layout.RESPONSE, 0, data[::-1])
     try:
-        proc = subprocess.run([sys.executable, "-m", "metropipe", "proxy", "x"], input=data, capture_output=True,
-                              env=env(), timeout=60)
+        proc = subprocess.run([*command, "x"], input=data, capture_output=True, env=env(), timeout=60)
         assert (proc.returncode, proc.stdout, proc.stderr) == (0, data[::-1], b"")
         assert fake.requests == [data]
         proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "metropipe", "proxy", "x"], input=b"",
@@ -516,8 +612,7 @@ def test_proxy_is_binary_safe_and_lean(tmp_path: Path, shm_dir: Path) -> None:
         fake.close()
     fake = FakeProvider(echo, layout.RESPONSE, 0, b"", size=4097)  # a response larger than the channel
     try:
-        bad = subprocess.run([sys.executable, "-m", "metropipe", "proxy", "x"], input=b"hi", capture_output=True,
-                             env=env(), timeout=60)
+        bad = subprocess.run([*command, "x"], input=b"hi", capture_output=True, env=env(), timeout=60)
     finally:
         fake.close()
     assert (bad.returncode, bad.stdout, bad.stderr) == (
@@ -617,7 +712,7 @@ E2E_CALLS: list[tuple[str, list[Any]]] = [
 
 
 @pytest.mark.e2e
-def test_every_type_round_trips(exported: Path, providers: Any) -> None:
+def test_every_type_round_trips(exported: Path, providers: Any, proxy_kind: str) -> None:
     for name in {c[0] for c in E2E_CALLS}:
         providers(name)
     sigs = signatures(exported)
@@ -647,7 +742,7 @@ def q(text: str) -> str:
 
 
 @pytest.mark.e2e
-def test_exception_in_the_function_is_an_application_error(exported: Path, providers: Any) -> None:
+def test_exception_in_the_function_is_an_application_error(exported: Path, providers: Any, proxy_kind: str) -> None:
     providers("fail")
     providers("add")
     out = exported / "out"
@@ -659,7 +754,7 @@ def test_exception_in_the_function_is_an_application_error(exported: Path, provi
 
 
 @pytest.mark.e2e
-def test_layout_mismatch_names_both_signatures(exported: Path, providers: Any, tmp_path: Path) -> None:
+def test_layout_mismatch_names_both_signatures(exported: Path, providers: Any, tmp_path: Path, proxy_kind: str) -> None:
     v2 = tmp_path / "v2"
     v2.mkdir()
     (v2 / "services.py").write_text((HERE / "services_v2.py").read_text())
@@ -673,7 +768,7 @@ def test_layout_mismatch_names_both_signatures(exported: Path, providers: Any, t
 
 
 @pytest.mark.e2e
-def test_provider_killed_mid_call(exported: Path, providers: Any) -> None:
+def test_provider_killed_mid_call(exported: Path, providers: Any, proxy_kind: str) -> None:
     provider = providers("slow")
     client = subprocess.Popen([require("bash"), "-c", f'source "{exported}/out/metropipe/slow/stub.sh"; '
                                                       "slow --timeout 8 30"], stdout=subprocess.PIPE,
@@ -699,7 +794,7 @@ def test_provider_killed_mid_call(exported: Path, providers: Any) -> None:
 
 
 @pytest.mark.e2e
-def test_concurrent_clients_never_cross_results(exported: Path, providers: Any) -> None:
+def test_concurrent_clients_never_cross_results(exported: Path, providers: Any, proxy_kind: str) -> None:
     providers("add")
     stub = f"{exported}/out/metropipe/add/stub.sh"
     script = ('source "$1"; bad=0; for (( i = 0; i < 15; i++ )); do r=$(add $(( $2 + i )) "$i") || exit 1; '
@@ -712,7 +807,7 @@ def test_concurrent_clients_never_cross_results(exported: Path, providers: Any) 
 
 
 @pytest.mark.e2e
-def test_raw_function_round_trips(tmp_path: Path, shm_dir: Path, providers: Any) -> None:
+def test_raw_function_round_trips(tmp_path: Path, shm_dir: Path, providers: Any, proxy_kind: str) -> None:
     root = tmp_path / "raw"
     root.mkdir()
     metropipe("export", "echo", "--target", "bash", "python", "--out", "out", "-q", cwd=root)
@@ -738,7 +833,7 @@ def test_raw_function_round_trips(tmp_path: Path, shm_dir: Path, providers: Any)
     assert proc.returncode == 2 and b"the request is 4097 bytes" in proc.stderr
 
 
-def test_unify_through_the_cli(tmp_path: Path, shm_dir: Path) -> None:
+def test_unify_through_the_cli(tmp_path: Path, shm_dir: Path, proxy_kind: str) -> None:
     (tmp_path / "services.py").write_text((HERE / "services.py").read_text())
     for name in ("add", "shout", "every", "add"):  # exporting add again replaces its part
         metropipe("export", name, "services.py", "--target", "bash", "--unify", "--out", "out", "-q", cwd=tmp_path)
@@ -764,12 +859,12 @@ def test_matrix_client_prints_the_expected_lines(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_bench_client_reports_latency(exported: Path, providers: Any) -> None:
+def test_bench_client_reports_latency(exported: Path, providers: Any, proxy_kind: str) -> None:
     providers("add")
     proc = subprocess.run([require("bash"), str(ROOT / "bench" / "bash_client.sh"), str(exported / "out"), "20", "0"],
                           capture_output=True, text=True, env=env(), timeout=300)
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["n"] == 20 and 0 < report["p50_us"] <= report["p99_us"]
-    # `metropipe proxy` is one Python start-up: tens of milliseconds, not seconds
-    assert report["p50_us"] < 2_000_000
+    # `metropipe proxy` is one Python start-up: tens of milliseconds, not seconds; the native one a few ms
+    assert report["p50_us"] < (40_000 if proxy_kind == "native" else 2_000_000), report

@@ -10,6 +10,7 @@ offset, size and padding; ``templates/runtime.sh.j2`` is the codec shared by eve
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -125,7 +126,14 @@ def _constants() -> dict[str, object]:
         "EXIT_ARGUMENT": proxy.EXIT_ARGUMENT,
         "EXIT_PROTOCOL": proxy.EXIT_PROTOCOL,
         "EXIT_KINDS": sorted(proxy.KINDS.items()),
+        "EXIT_CHANNEL": proxy.EXIT_CHANNEL,
+        "NATIVE_STEM": _native_stem(),
     }
+
+
+@functools.cache
+def _native_stem() -> str:
+    return proxy.native_stem()
 
 
 def _comment(text: str) -> str:
