@@ -1,5 +1,6 @@
-"""The toolchain tests' shared parts: assertions in the channel-semantics suite get pytest's detailed reports."""
+"""The toolchain tests' shared parts: assertions in the channel- and provider-semantics suites get pytest's detailed
+reports."""
 
 import pytest
 
-pytest.register_assert_rewrite("tests.toolchains.channel_semantics")
+pytest.register_assert_rewrite("tests.toolchains.channel_semantics", "tests.toolchains.provider_semantics")

@@ -13,11 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import struct
 import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,8 +25,9 @@ from metropipe import layout, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import java as java_target
 from tests.conftest import ROOT, metropipe, require
-from tests.toolchains import channel_semantics
+from tests.toolchains import channel_semantics, provider_semantics
 from tests.toolchains.channel_semantics import Result, header_words
+from tests.toolchains.provider_semantics import E2E_FUNCTIONS, StartProvider
 
 pytestmark = pytest.mark.toolchain
 
@@ -588,8 +586,6 @@ TestChannelSemantics = channel_semantics.suite(JavaClient)
 
 # --- 5. against the real Python provider ---------------------------------------------------
 
-E2E_FUNCTIONS = ["add", "every", "big", "twice", "half", "negate", "shout", "blob_of", "nothing", "fail", "slow"]
-
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -607,49 +603,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class Provider:
-    def __init__(self, script: Path, shm: Path, channel: str) -> None:
-        self.channel = shm / f"metro_{channel}"
-        self.proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "METROPIPE_DIR": str(shm)},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        end = time.monotonic() + 30
-        while time.monotonic() < end:  # ready once its PID is in the header (spec 6.3 step 1)
-            if self.proc.poll() is not None:
-                _, err = self.proc.communicate()
-                raise AssertionError(f"provider exited {self.proc.returncode}: {err}")
-            if self.channel.exists() and self.channel.stat().st_size >= 32 and \
-                    header_words(self.channel)[5] == self.proc.pid:
-                return
-            time.sleep(0.002)
-        raise AssertionError("the provider did not register in time")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-
-
 @pytest.fixture
-def providers(exported: Path, shm_dir: Path) -> Iterator[Any]:
-    started: list[Provider] = []
-
-    def start(name: str, root: Path = exported) -> Provider:
-        p = Provider(root / "out" / "metropipe" / name / "provider.py", shm_dir, name)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
-
-
-def signatures(root: Path) -> dict[str, Function]:
-    from metropipe.parse import python as parse_python
-
-    text = (root / "services.py").read_text()
-    return {name: parse_python.parse("services.py", text, name) for name in E2E_FUNCTIONS}
+def providers(exported: Path, shm_dir: Path) -> Iterator[StartProvider]:
+    yield from provider_semantics.providers(exported, shm_dir)
 
 
 CALLS_HELPERS = """\
@@ -710,182 +666,52 @@ def result_bytes(t: WireType, expr: str) -> str:
     }[t]
 
 
-def calls_program(calls: list[tuple[str, list[Any], int]], functions: dict[str, Function]) -> str:
-    """A Java program making ``calls`` (function, args, timeout_ms) in order; for each it prints
+def calls_program(calls: Sequence[provider_semantics.Call], functions: dict[str, Function]) -> str:
+    """A Java program making ``calls`` in order; for each it prints
     "<code> <elapsed us> <hex of the result's wire bytes, or of the error message>"."""
     body = []
-    for name, args, timeout in calls:
-        f = functions[name]
+    for c in calls:
+        f = functions[c.name]
         (jf,) = java_target.prepare([f], "namespace")
-        jargs = ", ".join(literal(p.type, a) for p, a in zip(f.params, args, strict=True))
-        call = f"{jf.package}.{jf.cls}.{jf.method}({jargs}{', ' if jargs else ''}Duration.ofMillis({timeout}))"
-        if f.result is T.VOID:
+        if f.raw:
+            jargs = literal(T.BYTES, c.args[0])
+        else:
+            jargs = ", ".join(literal(p.type, a) for p, a in zip(f.params, c.args, strict=True))
+        call = f"{jf.package}.{jf.cls}.{jf.method}({jargs}{', ' if jargs else ''}Duration.ofMillis({c.timeout_ms}))"
+        if f.result is T.VOID and not f.raw:
             body.append(f"        report(() -> {{ {call}; return new byte[0]; }});")
         else:
-            body.append(f"        report(() -> {result_bytes(f.result, call)});")
+            body.append(f"        report(() -> {result_bytes(T.BYTES if f.raw else f.result, call)});")
     return "\n".join([
         PROGRAM_HEAD, "import java.nio.ByteOrder;", "import java.time.Duration;",
         "public final class Calls {", CALLS_HELPERS,
         "    public static void main(String[] args) {", *body, "    }", "}"]) + "\n"
 
 
-def build_calls(exported: Path, tmp_path: Path, calls: list[tuple[str, list[Any], int]]) -> Path:
-    src = tmp_path / "Calls.java"
-    src.write_text(calls_program(calls, signatures(exported)), encoding="utf-8")
-    return javac([src], tmp_path / "classes", sourcepath=exported / "out")
+class JavaProviderClient(provider_semantics.CompiledCallsClient):
+    """Calls.java (javac), run on the JVM; MetropipeException.code() is all it reports beside the message."""
+
+    scenarios = provider_semantics.COMMON | {"provider_killed_but_not_reaped_counts_as_dead"}
+    here, target = HERE, "java"
+    round_trips = provider_semantics.ROUND_TRIPS_ASTRAL  # a surrogate pair through String
+    raw_oversize_message = "echo(): the request is 4097 bytes long; a raw request holds at most 4096 bytes"
+
+    def compile(self, calls: Sequence[provider_semantics.Call], stubs: Path, build: Path) -> list[str]:
+        (build / "Calls.java").write_text(calls_program(calls, self.functions), encoding="utf-8")
+        classes = javac([build / "Calls.java"], build / "classes", sourcepath=stubs / "out")
+        return [require("java"), "-cp", str(classes), "Calls"]
+
+    def compile_hammer(self, build: Path) -> list[str]:
+        classes = javac([HERE / "Hammer.java"], build / "classes", sourcepath=self.root / "out")
+        return [require("java"), "-cp", str(classes), "Hammer"]
 
 
-def parse_report(line: str) -> tuple[int, float, bytes]:
-    code, us, data = line.split(" ")
-    return int(code), float(us) / 1e3, bytes.fromhex(data)
+@pytest.fixture
+def provider_client(exported: Path, tmp_path: Path, shm_dir: Path) -> JavaProviderClient:
+    return JavaProviderClient(exported, tmp_path)
 
 
-def expected_bytes(t: WireType, value: Any) -> bytes:
-    if t is T.STRING:
-        return str(value).encode()
-    if t is T.BYTES:
-        return bytes(value)
-    if t is T.VOID:
-        return b""
-    return struct.pack({"int32": "<i", "int64": "<q", "float": "<f", "double": "<d", "bool": "<?"}[t.value], value)
-
-
-def services_module() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("java_services", HERE / "services.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.e2e
-def test_every_type_round_trips(exported: Path, providers: Any, tmp_path: Path) -> None:
-    calls: list[tuple[str, list[Any], int]] = [
-        ("add", [1, 2], 5000),
-        ("add", [-2147483648, 2147483647], 5000),
-        ("every", [-5, 2**62, 1.5, -0.1, True, "h\u00e9llo \u2713 \U0001F600", b"\x00\xff"], 5000),
-        ("every", [2**31 - 1, -(2**63), -0.0, 1e300, False, "", b""], 5000),
-        ("every", [0, 0, 3.4028234663852886e38, 5e-324, True, "x" * 252, bytes(4092)], 5000),
-        ("big", [-(2**63) + 1], 5000),
-        ("big", [123456789012345], 5000),
-        ("twice", [0.1], 5000),
-        ("twice", [-2.5e-300], 5000),
-        ("half", [3.0], 5000),
-        ("half", [1e-45], 5000),
-        ("negate", [True], 5000),
-        ("negate", [False], 5000),
-        ("shout", ["h\u00e9"], 5000),
-        ("shout", ["a" * 251], 5000),
-        ("blob_of", [3, 255], 5000),
-        ("blob_of", [4092, 1], 5000),
-        ("blob_of", [0, 1], 5000),
-        ("nothing", [], 5000),
-    ]
-    for name in {c[0] for c in calls}:
-        providers(name)
-    classes = build_calls(exported, tmp_path, calls)
-    proc = java(classes, "Calls")
-    assert proc.returncode == 0, proc.stderr
-    services = services_module()
-    functions = signatures(exported)
-    lines = proc.stdout.splitlines()
-    assert len(lines) == len(calls)
-    for (name, args, _), line in zip(calls, lines, strict=True):
-        code, _, data = parse_report(line)
-        assert code == 0, f"{name}{tuple(args)}: {data.decode(errors='replace')}"
-        value = services.__dict__[name](*args)
-        rtype = functions[name].result
-        if rtype is T.FLOAT:
-            value = struct.unpack("<f", struct.pack("<f", value))[0]
-        assert data == expected_bytes(rtype, value), f"{name}{tuple(args)}"
-
-
-@pytest.mark.e2e
-def test_exception_in_the_function_is_an_application_error(exported: Path, providers: Any, tmp_path: Path) -> None:
-    providers("fail")
-    providers("add")
-    classes = build_calls(exported, tmp_path, [("fail", ["first"], 5000), ("fail", ["second \u00e9"], 5000),
-                                               ("add", [2, 3], 5000)])
-    got = [parse_report(line) for line in java(classes, "Calls").stdout.splitlines()]
-    assert [(code, data) for code, _, data in got] == [
-        (1, b"ValueError: first"), (1, "ValueError: second \u00e9".encode()), (0, struct.pack("<i", 5)),
-    ]
-
-
-@pytest.mark.e2e
-def test_layout_mismatch_names_both_signatures(exported: Path, providers: Any, tmp_path: Path) -> None:
-    v2 = tmp_path / "v2"
-    v2.mkdir()
-    (v2 / "services.py").write_text((HERE / "services_v2.py").read_text())
-    metropipe("export", "add", "services.py", "--target", "python", "--out", "out", "-q", cwd=v2)
-    providers("add", root=v2)
-    classes = build_calls(exported, tmp_path, [("add", [1, 2], 5000)])
-    ((code, _, data),) = [parse_report(line) for line in java(classes, "Calls").stdout.splitlines()]
-    message = data.decode()
-    assert code == 2, message
-    assert "add(int64,int64)->int64" in message
-    assert message.endswith("; this stub was generated for add(int32,int32)->int32")
-
-
-@pytest.mark.e2e
-def test_provider_killed_mid_call(exported: Path, providers: Any, tmp_path: Path) -> None:
-    provider = providers("slow")
-    classes = build_calls(exported, tmp_path, [("slow", [30.0], 8000)])
-    client = subprocess.Popen([require("java"), "-cp", str(classes), "Calls"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
-        end = time.monotonic() + 30
-        while header_words(provider.channel)[0] & layout.STATE_MASK != layout.BUSY:  # the provider took it
-            assert time.monotonic() < end and client.poll() is None, "the call never reached the provider"
-            time.sleep(0.002)
-        killed = time.monotonic()
-        provider.proc.send_signal(signal.SIGKILL)
-        provider.proc.wait(timeout=10)  # reap it: a zombie's /proc entry says Z
-        out, _err = client.communicate(timeout=20)
-        waited = time.monotonic() - killed
-    finally:
-        if client.poll() is None:
-            client.kill()
-    ((code, ms, data),) = [parse_report(line) for line in out.splitlines()]
-    assert code == 19, data.decode()
-    assert re.fullmatch(r"the provider of 'slow' \(pid \d+\) died while running this call", data.decode())
-    assert waited < 3.0 and ms < 8000  # well within the 8 s timeout
-    assert header_words(provider.channel)[:2] == (0, 0)  # IDLE and unlocked again
-
-
-@pytest.mark.e2e
-def test_provider_killed_but_not_reaped_counts_as_dead(exported: Path, shm_dir: Path, tmp_path: Path) -> None:
-    """A zombie provider (SIGKILLed, its parent not waiting yet) is dead for the client."""
-    slow = Provider(exported / "out" / "metropipe" / "slow" / "provider.py", shm_dir, "slow")
-    try:
-        classes = build_calls(exported, tmp_path, [("slow", [30.0], 8000)])
-        client = subprocess.Popen([require("java"), "-cp", str(classes), "Calls"], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True)
-        end = time.monotonic() + 30
-        while header_words(slow.channel)[0] & layout.STATE_MASK != layout.BUSY:
-            assert time.monotonic() < end and client.poll() is None, "the call never reached the provider"
-            time.sleep(0.002)
-        os.kill(slow.proc.pid, signal.SIGKILL)  # not reaped until slow.stop()
-        out, _err = client.communicate(timeout=20)
-        ((code, _ms, _data),) = [parse_report(line) for line in out.splitlines()]
-        assert code == 19
-    finally:
-        slow.stop()
-
-
-@pytest.mark.e2e
-@pytest.mark.slow
-def test_concurrent_clients_never_cross_results(exported: Path, providers: Any, tmp_path: Path) -> None:
-    providers("add")
-    classes = javac([HERE / "Hammer.java"], tmp_path / "classes", sourcepath=exported / "out")
-    clients = [subprocess.Popen([require("java"), "-cp", str(classes), "Hammer", str(k), "2000"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(1, 5)]
-    for k, client in enumerate(clients, 1):
-        out, err = client.communicate(timeout=300)
-        assert client.returncode == 0, f"client {k}: {err}"
-        assert out == "ok 2000\n"
+TestProviderSemantics = provider_semantics.suite(JavaProviderClient)
 
 
 @pytest.mark.e2e
@@ -896,67 +722,6 @@ def test_bench_client_reports_latency(exported: Path, providers: Any, tmp_path: 
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["n"] == 500 and 0 < report["p50_us"] <= report["p99_us"]
-
-
-RAW_CLIENT = """\
-import java.time.Duration;
-import metropipe.MetropipeException;
-import metropipe.echo.Echo;
-
-public final class Raw {
-    static void call(byte[] request) {
-        try {
-            byte[] got = Echo.echo(request, Duration.ofSeconds(5));
-            StringBuilder sb = new StringBuilder();
-            for (byte b : got) {
-                sb.append(String.format("%02x", b & 0xFF));
-            }
-            System.out.println("0 " + got.length + " " + sb);
-        } catch (MetropipeException e) {
-            System.out.println(e.code() + " " + e.getMessage());
-        }
-    }
-
-    public static void main(String[] args) {
-        byte[] full = new byte[4096];
-        for (int i = 0; i < full.length; i++) {
-            full[i] = (byte) i;
-        }
-        call(new byte[] {'a', 'b', 'c', 0, 'd'});
-        call(new byte[0]);
-        call(full);
-        call("boom".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        call("big".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        call(new byte[4097]);
-    }
-}
-"""
-
-
-@pytest.mark.e2e
-def test_raw_function_round_trips(tmp_path: Path, shm_dir: Path, providers: Any) -> None:
-    root = tmp_path / "raw"
-    root.mkdir()
-    metropipe("export", "echo", "--target", "java", "python", "--out", "out", "-q", cwd=root)
-    script = root / "out" / "metropipe" / "echo" / "provider.py"
-    text = script.read_text()
-    skeleton = re.search(r"\n( +)raise NotImplementedError\(.*\)\n", text)
-    assert skeleton, "the raw provider skeleton changed: update this test"
-    indent = skeleton.group(1)
-    script.write_text(text.replace(skeleton.group(0), (
-        f"\n{indent}if request == b'boom':\n{indent}    raise ValueError('boom')\n"
-        f"{indent}if request == b'big':\n{indent}    return bytes(5000)\n"
-        f"{indent}return request[::-1]\n")))
-    providers("echo", root=root)
-    (tmp_path / "Raw.java").write_text(RAW_CLIENT, encoding="utf-8")
-    classes = javac([tmp_path / "Raw.java"], tmp_path / "classes", sourcepath=root / "out")
-    lines = java(classes, "Raw").stdout.splitlines()
-    assert lines[0] == "0 5 6400636261"
-    assert lines[1] == "0 0 "
-    assert lines[2] == "0 4096 " + bytes(range(256))[::-1].hex() * 16
-    assert lines[3] == "1 ValueError: boom"
-    assert lines[4].startswith("4 ")
-    assert lines[5] == "17 echo(): the request is 4097 bytes long; a raw request holds at most 4096 bytes"
 
 
 def test_unify_through_the_cli(tmp_path: Path, shm_dir: Path) -> None:
