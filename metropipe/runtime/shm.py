@@ -658,6 +658,8 @@ class Channel:
         s = self._wait_answer(self.deadline()) & 0xFF
         if s == 4:
             self._raise_remote()
+        if s != 3:
+            self._bad_state(s)
         return s
 
     def _acquire_slow(self, deadline: float) -> None:
@@ -720,7 +722,13 @@ class Channel:
             s = self._wait_answer(self.deadline()) & 0xFF
         if s == 4:
             self._raise_remote()
+        if s != 3:
+            self._bad_state(s)
         return s
+
+    def _bad_state(self, s: int) -> None:
+        """A status word that is no state of the wire (spec 3): never read the payload as an answer."""
+        raise ProtocolError(f"bad response from '{self.name}': the channel's state is {s}, not RESPONSE or ERROR")
 
     def _wait_answer(self, deadline: float) -> int:
         def on_slice(s: int) -> None:
@@ -1124,6 +1132,8 @@ static PyObject *mp_post(MpChannel *self, PyObject *const *args, Py_ssize_t narg
     }
     if (s == MP_ERROR)
         return PyObject_CallMethodNoArgs(self->owner, s_raise_remote);
+    if (s != MP_RESPONSE)
+        return PyObject_CallMethod(self->owner, "_bad_state", "I", s);
     return PyLong_FromUnsignedLong(s);
 }
 

@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import time
@@ -178,6 +179,41 @@ def test_timeout_without_provider_is_quick_and_clear(project: Project) -> None:
     mode = stat.S_IMODE((project.shm / "metro_add").stat().st_mode)
     assert mode == 0o600
     assert header(project.shm, "add")[0] & 0xFF == 0  # the request was retracted
+
+
+def test_a_status_that_is_no_state_is_a_protocol_error_not_an_answer(project: Project) -> None:
+    """A corrupt peer writes 7 into the status word instead of RESPONSE: the caller never reads that as a result."""
+    import mmap
+    import threading
+
+    channel = project.shm / "metro_add"
+    channel.write_bytes(struct.pack("<6IQ", 0, 0, 0, 1024, 0, os.getpid(), 0) + bytes(1024))
+    channel.chmod(0o600)
+    done = threading.Event()
+
+    def corrupt_peer() -> None:
+        with open(channel, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            words = memoryview(m).cast("I")
+            while not done.is_set():
+                if words[0] & 0xFF == 1:  # REQUEST
+                    words[0] = 7
+                time.sleep(0.0005)
+            words.release()
+
+    peer = threading.Thread(target=corrupt_peer)
+    peer.start()
+    try:
+        got = project.result("""
+            from metropipe.add.stub import add, ProtocolError
+            try:
+                add(1, 2, timeout=3)
+            except ProtocolError as e:
+                print(json.dumps([str(e), e.code]))
+        """)
+    finally:
+        done.set()
+        peer.join()
+    assert got == ["bad response from 'add': the channel's state is 7, not RESPONSE or ERROR", 20]
 
 
 def test_timeout_from_environment(project: Project) -> None:
