@@ -728,7 +728,7 @@ class Channel:
 
     def _bad_state(self, s: int) -> None:
         """A status word that is no state of the wire (spec 3): never read the payload as an answer."""
-        raise ProtocolError(f"bad response from '{self.name}': the channel's state is {s}, not RESPONSE or ERROR")
+        raise ProtocolError(f"bad response on channel '{self.name}': unknown state {s}")  # as every runtime says
 
     def _wait_answer(self, deadline: float) -> int:
         def on_slice(s: int) -> None:

@@ -213,7 +213,7 @@ def test_a_status_that_is_no_state_is_a_protocol_error_not_an_answer(project: Pr
     finally:
         done.set()
         peer.join()
-    assert got == ["bad response from 'add': the channel's state is 7, not RESPONSE or ERROR", 20]
+    assert got == ["bad response on channel 'add': unknown state 7", 20]
 
 
 def test_timeout_from_environment(project: Project) -> None:
