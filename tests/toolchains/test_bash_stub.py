@@ -43,7 +43,7 @@ from metropipe import layout, proxy, vectors
 from metropipe.model import Function, Param, WireType
 from metropipe.targets import bash as bash_target
 from tests.conftest import ROOT, metropipe, require
-from tests.toolchains import channel_semantics
+from tests.toolchains import channel_semantics, provider_semantics
 from tests.toolchains.channel_semantics import Result, header_words
 
 pytestmark = pytest.mark.toolchain
@@ -638,42 +638,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class Provider:
-    def __init__(self, script: Path, shm: Path, channel: str) -> None:
-        self.channel = shm / f"metro_{channel}"
-        self.proc = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "METROPIPE_DIR": str(shm)},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        end = time.monotonic() + 30
-        while time.monotonic() < end:  # ready once its PID is in the header (spec 6.3 step 1)
-            if self.proc.poll() is not None:
-                _, err = self.proc.communicate()
-                raise AssertionError(f"provider exited {self.proc.returncode}: {err}")
-            if self.channel.exists() and self.channel.stat().st_size >= 32 and \
-                    header_words(self.channel)[5] == self.proc.pid:
-                return
-            time.sleep(0.002)
-        raise AssertionError("the provider did not register in time")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
-
-
 @pytest.fixture
-def providers(exported: Path, shm_dir: Path) -> Iterator[Any]:
-    started: list[Provider] = []
-
-    def start(name: str, root: Path = exported) -> Provider:
-        p = Provider(root / "out" / "metropipe" / name / "provider.py", shm_dir, name)
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
+def providers(exported: Path, shm_dir: Path) -> Iterator[provider_semantics.StartProvider]:
+    yield from provider_semantics.providers(exported, shm_dir)
 
 
 def services_module() -> Any:
