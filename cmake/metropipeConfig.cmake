@@ -35,7 +35,9 @@
 #                        CPython (find_package(Python COMPONENTS Development.Embed)); from a C,
 #                        Rust or Go source the generated Makefile builds it (GNU make, with
 #                        CC=${CMAKE_C_COMPILER}; rustc or go as the source needs) and the target
-#                        is an IMPORTED library; editing the source rebuilds it.
+#                        is an IMPORTED library; editing the source rebuilds it (with Ninja,
+#                        editing any file of the Rust crate or Go package too: the Makefile's
+#                        lib<fn>.so.d is the command's DEPFILE).
 #
 # metropipe_add_manifest(<metropipe.toml>)
 #   Every export of a manifest: one add_custom_command running `metropipe build --depfile
@@ -122,7 +124,7 @@ function(_metropipe_imported_library function library folder)
   add_dependencies(${library} metropipe_${function}_library)
 endfunction()
 
-function(_metropipe_make_command function folder makefile source generation generated)
+function(_metropipe_make_command function folder makefile source generation generated language)
   if(NOT METROPIPE_MAKE)
     find_program(METROPIPE_MAKE NAMES gmake make DOC "GNU make, to build c-linker libraries of C, Rust and Go")
     if(NOT METROPIPE_MAKE)
@@ -138,10 +140,17 @@ function(_metropipe_make_command function folder makefile source generation gene
   if(stamp)
     set(touch COMMAND "${CMAKE_COMMAND}" -E touch "${CMAKE_CURRENT_BINARY_DIR}/metropipe/lib${function}.stamp")
   endif()
+  # Rust's and Go's Makefiles list what the library was built from (the crate's or the package's other files
+  # too) in lib<name>.so.d: Ninja reads it as the command's depfile
+  set(depfile "")
+  if(NOT stamp AND language MATCHES "^(rust|go)$")
+    set(depfile DEPFILE "${lib}.d")
+  endif()
   add_custom_command(
     ${declare}
     COMMAND "${METROPIPE_MAKE}" -s -C "${folder}" -f "${name}" "CC=${CMAKE_C_COMPILER}"
     ${touch}
+    ${depfile}
     DEPENDS ${generated} ${source}
     COMMENT "metropipe: building lib${function}.so (make -C ${folder})"
     VERBATIM)
@@ -278,7 +287,14 @@ function(_metropipe_flush_stubs)
     list(GET entry 0 function)
     list(GET entry 1 folder)
     list(GET entry 2 source)
-    _metropipe_make_command(${function} "${folder}" "${folder}/Makefile" "${source}" ${name} "${primary}")
+    set(language "")
+    if(source MATCHES "\\.rs$")
+      set(language rust)
+    elseif(source MATCHES "\\.go$")
+      set(language go)
+    endif()
+    _metropipe_make_command(${function} "${folder}" "${folder}/Makefile" "${source}" ${name} "${primary}"
+                            "${language}")
   endforeach()
 endfunction()
 
@@ -373,7 +389,8 @@ function(metropipe_add_manifest manifest)
       add_dependencies(${library} ${name})
     else()
       _metropipe_imported_library(${library} ${library} "${folder}")
-      _metropipe_make_command(${library} "${folder}" "${makefile}" "${sources}" ${name} "${primary}")
+      _metropipe_make_command(${library} "${folder}" "${makefile}" "${sources}" ${name} "${primary}"
+                              "${language}")
     endif()
   endforeach()
 endfunction()

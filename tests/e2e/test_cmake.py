@@ -8,6 +8,7 @@ build tool did.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -171,6 +172,31 @@ def test_c_rust_and_go_libraries(tmp_path: Path, generator: str) -> None:
     build(out_dir)
     assert run(app) == "43 2.50 hey?"
     assert nothing_done(generator, build(out_dir))
+
+
+def test_an_edit_of_another_file_of_the_crate_rebuilds_the_library(tmp_path: Path) -> None:
+    """Ninja reads the Makefile's list of what the library was built from (cargo's dep-info) as a depfile."""
+    for tool in ("gcc", "cargo"):
+        require(tool)
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "tests" / "toolchains" / "rust_provider" / "crate", src / "crate")
+    (src / "CMakeLists.txt").write_text(
+        "cmake_minimum_required(VERSION 3.20)\nproject(demo C)\nfind_package(metropipe CONFIG REQUIRED)\n"
+        "add_metropipe_stub(reorder_level SOURCE crate/src/stock.rs TARGETS c-linker)\n"
+        "add_executable(app main.c)\ntarget_link_libraries(app PRIVATE reorder_level)\n")
+    (src / "main.c").write_text('#include <stdio.h>\n#include "reorder_level.h"\n'
+                                'int main(void) { printf("%lld\\n", (long long)reorder_level("nuts", 0, 1)); '
+                                "return 0; }\n")
+    out_dir = tmp_path / "build"
+    configure(src, out_dir, "Ninja")
+    build(out_dir)
+    assert run(out_dir / "app") == "0"
+    assert nothing_done("Ninja", build(out_dir))
+    util = src / "crate" / "src" / "util.rs"  # not the exported source: only cargo's dep-info names it
+    util.write_text(util.read_text().replace("(value + step - 1) / step * step", "(value + step) / step * step"))
+    build(out_dir)
+    assert run(out_dir / "app") == "12"
+    assert nothing_done("Ninja", build(out_dir))
 
 
 @pytest.mark.parametrize("generator", GENERATORS)
