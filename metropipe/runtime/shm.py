@@ -592,15 +592,18 @@ class Channel:
             return float(self._native.start + self._native.timeout)
         return self._start + self._timeout
 
+    def _call_timeout(self, timeout: float | None) -> float:
+        """The call's timeout in seconds: ``timeout``, else the channel's default; a bad one is the caller's error."""
+        if timeout is None:
+            return self.default_timeout
+        if timeout > 0:
+            return timeout
+        raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}")
+
     def acquire(self, timeout: float | None = None) -> None:
         """Spec 6.2 steps 2-3: take the lock, then wait until the payload is free."""
         start = time.monotonic()
-        if timeout is None:
-            t = self.default_timeout
-        elif timeout > 0:
-            t = timeout
-        else:
-            raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        t = self._call_timeout(timeout)
         if not self._threads.acquire(False) and not self._threads.acquire(timeout=t):
             raise CallTimeout(f"timed out waiting for another thread's call on channel '{self.name}'")
         self._start, self._timeout = start, t
@@ -623,12 +626,7 @@ class Channel:
     def _native_acquire(self, timeout: float | None) -> None:
         """Another thread of this process is calling on this channel (or ``timeout`` needs checking)."""
         start = time.monotonic()
-        if timeout is None:
-            t = self.default_timeout
-        elif timeout > 0:
-            t = timeout
-        else:
-            raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}")
+        t = self._call_timeout(timeout)
         if not self._native.lock_threads(t):
             raise CallTimeout(f"timed out waiting for another thread's call on channel '{self.name}'")
         self._native.start, self._native.timeout = start, t

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import mmap
 import os
 import re
 import shutil
@@ -31,6 +32,26 @@ def header(shm: Path, channel: str) -> tuple[int, ...]:
     """The channel's header words: status, lock, size, capacity, error, provider pid, fingerprint."""
     data = (shm / f"metro_{channel}").read_bytes()[:32]
     return struct.unpack("<6IQ", data.ljust(32, b"\0"))
+
+
+def post_raw(shm: Path, channel: str, payload: bytes, fingerprint: int, timeout: float = 10) -> tuple[int, int, str]:
+    """Posts a hand-made request (no stub, no checks); returns (state, error code, message)."""
+    path = shm / f"metro_{channel}"
+    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+        m[32:32 + len(payload)] = payload
+        struct.pack_into("<I", m, 8, len(payload))
+        struct.pack_into("<Q", m, 24, fingerprint)
+        struct.pack_into("<I", m, 0, 1)  # REQUEST (no SLEEPER: this poller never sleeps on the futex)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            state = struct.unpack_from("<I", m, 0)[0] & 0xFF
+            if state >= 3:
+                code = struct.unpack_from("<I", m, 16)[0]
+                n = struct.unpack_from("<I", m, 32)[0]
+                message = bytes(m[36:36 + n]).decode() if state == 4 else ""
+                return state, code, message
+            time.sleep(0.001)
+    raise AssertionError("no answer")
 
 
 class ProviderProject:

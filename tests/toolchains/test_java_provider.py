@@ -17,7 +17,6 @@ command ``export`` prints (javac, then ``exec java``) and calls through the Pyth
 
 from __future__ import annotations
 
-import mmap
 import os
 import signal
 import struct
@@ -30,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from metropipe import layout, parse
-from tests.toolchains.provider_project import ProviderProject, header, project_in, stop
+from tests.toolchains.provider_project import ProviderProject, header, post_raw, project_in, stop
 
 pytestmark = pytest.mark.toolchain
 
@@ -60,26 +59,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderProject
         for fn, proc in zip(FUNCTIONS, proj.procs, strict=True):
             proj.wait_registered(fn, proc)
         yield proj
-
-
-def post_raw(shm: Path, channel: str, payload: bytes, fingerprint: int, timeout: float = 10) -> tuple[int, int, str]:
-    """Posts a hand-made request (no stub, no checks); returns (state, error code, message)."""
-    path = shm / f"metro_{channel}"
-    with open(path, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
-        m[32:32 + len(payload)] = payload
-        struct.pack_into("<I", m, 8, len(payload))
-        struct.pack_into("<Q", m, 24, fingerprint)
-        struct.pack_into("<I", m, 0, 1)  # REQUEST (no SLEEPER: this poller never sleeps on the futex)
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            state = struct.unpack_from("<I", m, 0)[0] & 0xFF
-            if state >= 3:
-                code = struct.unpack_from("<I", m, 16)[0]
-                n = struct.unpack_from("<I", m, 32)[0]
-                message = bytes(m[36:36 + n]).decode() if state == 4 else ""
-                return state, code, message
-            time.sleep(0.001)
-    raise AssertionError("no answer")
 
 
 def fingerprint(function: str) -> int:
