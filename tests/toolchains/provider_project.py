@@ -54,6 +54,15 @@ def post_raw(shm: Path, channel: str, payload: bytes, fingerprint: int, timeout:
     raise AssertionError("no answer")
 
 
+def wait_answered(channel: Path, timeout: float = 30) -> None:
+    """Until the channel's state is RESPONSE or ERROR: a provider registers first and only then answers a call a
+    dead provider left BUSY (spec/wire.md 6.3 steps 1-2), so a test must not read the header at registration."""
+    end = time.monotonic() + timeout
+    while struct.unpack("<I", channel.read_bytes()[:4])[0] & 0xFF not in (3, 4):
+        assert time.monotonic() < end, f"{channel}: no answer within {timeout} s"
+        time.sleep(0.002)
+
+
 class ProviderProject:
     """A user's project (``root``) exported for the python target, on a private channel folder (``shm``)."""
 

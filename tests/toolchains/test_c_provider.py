@@ -27,6 +27,7 @@ import pytest
 from metropipe import layout
 from metropipe.model import Function, Param, WireType
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains.provider_project import wait_answered
 
 pytestmark = pytest.mark.toolchain
 HERE = Path(__file__).resolve().parent / "c_provider"
@@ -368,6 +369,7 @@ def test_a_call_left_busy_by_a_dead_provider_is_answered_provider_restarted(
     path.chmod(0o600)
     running = Running(root, shm, command, "count_words", env)
     try:
+        wait_answered(path)
         status, _, _, _, error, provider, _ = header(shm, "count_words")
         assert (status & 0xFF, error, provider) == (4, 5, running.pid)
         data = path.read_bytes()

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains.provider_project import wait_answered
 from tests.toolchains.test_rust_provider import START, Raw, Served, dead_pid, error_text, fingerprint, header
 
 pytestmark = pytest.mark.toolchain
@@ -239,6 +240,7 @@ def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(
     os.chmod(path, 0o600)
     s = Served(root, shm, env, ["Add"]).start("metropipe/Add/provider/provider")
     try:
+        wait_answered(path)
         status, _lock, size, _cap, code, provider, _fp = header(shm, "Add")
         assert (status & 0xFF, code, provider) == (4, 5, s.pid)
         assert error_text(path.read_bytes()[32:32 + size]) == \

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from metropipe import layout, parse
-from tests.toolchains.provider_project import ProviderProject, header, post_raw, project_in, stop
+from tests.toolchains.provider_project import ProviderProject, header, post_raw, project_in, stop, wait_answered
 
 pytestmark = pytest.mark.toolchain
 
@@ -202,6 +202,7 @@ def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(project: Pr
     path.write_bytes(bytes(data))
     path.chmod(0o600)
     project.start("add")
+    wait_answered(path)
     status, _, _, _, error, _, _ = header(project.shm, "add")
     assert (status & 0xFF, error) == (4, 5)
     n = struct.unpack_from("<I", path.read_bytes(), 32)[0]

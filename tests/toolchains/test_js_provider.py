@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import require
-from tests.toolchains.provider_project import Project, registered, stderr_of
+from tests.toolchains.provider_project import Project, registered, stderr_of, wait_answered
 
 pytestmark = pytest.mark.toolchain
 
@@ -252,6 +252,7 @@ def test_a_call_left_busy_by_a_dead_provider_is_answered_provider_restarted(tmp_
     channel.chmod(0o600)
     project.start(command, wait_for="add")
     try:
+        wait_answered(channel)
         head = channel.read_bytes()[:32]
         status, _, size, _, code = struct.unpack_from("<IIIII", head)
         message = channel.read_bytes()[36:32 + size].decode()

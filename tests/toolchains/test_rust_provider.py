@@ -30,6 +30,7 @@ import pytest
 
 from metropipe import layout
 from tests.conftest import ROOT, metropipe, require
+from tests.toolchains.provider_project import wait_answered
 
 pytestmark = pytest.mark.toolchain
 
@@ -445,6 +446,7 @@ def test_busy_left_by_a_dead_provider_is_answered_provider_restarted(
     os.chmod(path, 0o600)
     s = Served(root, shm, env, ["add"]).start("metropipe/add/provider")
     try:
+        wait_answered(path)
         status, _lock, size, _cap, code, provider, _fp = header(shm, "add")
         assert (status & 0xFF, code, provider) == (4, 5, s.pid)
         assert error_text((path.read_bytes())[32:32 + size]) == \
